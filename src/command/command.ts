@@ -1,0 +1,355 @@
+/**
+ * `Command`: an immutable description of one run. Every builder method validates its input
+ * at once (so mistakes surface at the line that made them, before anything is spawned) and
+ * returns a new `Command`; the original is never changed.
+ *
+ * The verbs (`output`, `run`, …) live on the runner seam; the ones on `Command` delegate to
+ * the default `JobRunner`, so there is exactly one implementation of each.
+ */
+import { inspect } from "node:util";
+import { InvalidInputError } from "../errors.js";
+import type { RunningProcess } from "../process/running-process.js";
+import type { ProcessResult } from "../result.js";
+import { defaultRunner } from "../runner/job-runner.js";
+import type { Duration } from "./duration.js";
+import { parseDuration } from "./duration.js";
+import { quoteArg } from "./quote.js";
+import { parseSignal } from "./signals.js";
+import { parseSize, type Size } from "./size.js";
+import type { CommandSpec, LineHandler, OutputLimitSpec, OutputMode, OverflowPolicy } from "./spec.js";
+import { DEFAULT_SPEC, SPEC } from "./spec.js";
+import { type StdinSource, toStdinSpec } from "./stdin-source.js";
+import { checkEnvEntry, checkEnvName, checkNonNegativeInteger, checkText, describe } from "./validate.js";
+
+export interface OutputLimit {
+  /** Most bytes kept per stream (number or size string like "1M"). */
+  maxBytes?: Size;
+  /** Most lines kept per stream. */
+  maxLines?: number;
+  /** What to do past the limit. The pipe is drained either way, so the child never blocks. */
+  onOverflow: OverflowPolicy;
+}
+
+const INTERACTIVE = Object.freeze({ kind: "interactive" as const });
+
+export class Command {
+  /** @internal */
+  readonly [SPEC]: CommandSpec;
+
+  constructor(program: string, args: readonly string[] = []) {
+    const prog = checkText(program, "program", typeof program === "string" ? program : "");
+    if (prog.length === 0) throw new InvalidInputError("program", "program: must not be empty");
+    if (!Array.isArray(args))
+      throw new InvalidInputError("args", `args: expected an array, got ${describe(args)}`, prog);
+    this[SPEC] = Object.freeze({
+      ...DEFAULT_SPEC,
+      program: prog,
+      args: Object.freeze(checkArgs(args, prog, 0)),
+    });
+  }
+
+  /** @internal Builds a Command from an already-validated spec. */
+  static fromSpec(spec: CommandSpec): Command {
+    const cmd = Object.create(Command.prototype) as { [SPEC]: CommandSpec };
+    cmd[SPEC] = Object.freeze(spec);
+    return cmd as unknown as Command;
+  }
+
+  private with(patch: Partial<CommandSpec>): Command {
+    return Command.fromSpec({ ...this[SPEC], ...patch });
+  }
+
+  private get prog(): string {
+    return this[SPEC].program;
+  }
+
+  get program(): string {
+    return this[SPEC].program;
+  }
+
+  /** A copy of the argument list (without the program). */
+  get argv(): string[] {
+    return [...this[SPEC].args];
+  }
+
+  arg(arg: string): Command {
+    const spec = this[SPEC];
+    return this.with({
+      args: Object.freeze([...spec.args, checkText(arg, `args[${spec.args.length}]`, spec.program)]),
+    });
+  }
+
+  args(args: readonly string[]): Command {
+    if (!Array.isArray(args))
+      throw new InvalidInputError("args", `args: expected an array, got ${describe(args)}`, this.prog);
+    const spec = this[SPEC];
+    return this.with({
+      args: Object.freeze([...spec.args, ...checkArgs(args, spec.program, spec.args.length)]),
+    });
+  }
+
+  cwd(dir: string): Command {
+    return this.with({ cwd: checkText(dir, "cwd", this.prog) });
+  }
+
+  /** Sets variables on top of the base environment. `undefined` as a value removes the variable. */
+  env(vars: Readonly<Record<string, string | undefined>>): Command {
+    if (typeof vars !== "object" || vars === null) {
+      throw new InvalidInputError("env", `env: expected an object, got ${describe(vars)}`, this.prog);
+    }
+    const overrides = new Map(this[SPEC].envOverrides);
+    for (const [name, value] of Object.entries(vars)) {
+      checkEnvEntry(name, value, this.prog);
+      overrides.set(name, value);
+    }
+    return this.with({ envOverrides: overrides });
+  }
+
+  envRemove(names: readonly string[]): Command {
+    const overrides = new Map(this[SPEC].envOverrides);
+    for (const name of checkNames(names, this.prog)) overrides.set(name, undefined);
+    return this.with({ envOverrides: overrides });
+  }
+
+  /** Start from an empty environment; variables set with `env()` still apply. */
+  envClear(): Command {
+    return this.with({ envBase: Object.freeze({ kind: "clear" }) });
+  }
+
+  /** Clear the environment, then copy only these variables from the parent at spawn time. */
+  inheritEnv(names: readonly string[]): Command {
+    const base = this[SPEC].envBase;
+    const previous = base.kind === "only" ? base.names : [];
+    const merged = [...new Set([...previous, ...checkNames(names, this.prog)])];
+    return this.with({ envBase: Object.freeze({ kind: "only", names: Object.freeze(merged) }) });
+  }
+
+  stdin(source: StdinSource): Command {
+    return this.with({ stdin: toStdinSpec(source, this.prog) });
+  }
+
+  /**
+   * Keep a writable stdin for `start()` (interactive use). It shares the one stdin slot with
+   * `stdin(source)`: the later call wins. Bulk verbs close it at once, so the child sees EOF.
+   */
+  keepStdinOpen(): Command {
+    return this.with({ stdin: INTERACTIVE });
+  }
+
+  stdout(mode: OutputMode): Command {
+    return this.with({ stdout: checkOutputMode(mode, "stdout", this.prog) });
+  }
+
+  stderr(mode: OutputMode): Command {
+    return this.with({ stderr: checkOutputMode(mode, "stderr", this.prog) });
+  }
+
+  /** "utf-8" (default, lossy) or any WHATWG `TextDecoder` label. */
+  encoding(label: string): Command {
+    let normalised: string;
+    try {
+      normalised = new TextDecoder(checkText(label, "encoding", this.prog)).encoding;
+    } catch (error) {
+      if (error instanceof InvalidInputError) throw error;
+      throw new InvalidInputError("encoding", `encoding: unknown label ${describe(label)}`, this.prog);
+    }
+    return this.with({ encoding: normalised });
+  }
+
+  outputLimit(limit: OutputLimit): Command {
+    return this.with({ outputLimit: checkOutputLimit(limit, this.prog) });
+  }
+
+  /** Called with each decoded stdout line (without its terminator) as it arrives. A throwing handler is disabled. */
+  onStdoutLine(handler: LineHandler): Command {
+    return this.with({
+      stdoutLineHandlers: Object.freeze([
+        ...this[SPEC].stdoutLineHandlers,
+        checkFn(handler, "onStdoutLine", this.prog),
+      ]),
+    });
+  }
+
+  onStderrLine(handler: LineHandler): Command {
+    return this.with({
+      stderrLineHandlers: Object.freeze([
+        ...this[SPEC].stderrLineHandlers,
+        checkFn(handler, "onStderrLine", this.prog),
+      ]),
+    });
+  }
+
+  /** Exit codes that count as success (default `[0]`). */
+  okCodes(codes: readonly number[]): Command {
+    if (!Array.isArray(codes) || codes.length === 0) {
+      throw new InvalidInputError("okCodes", "okCodes: expected a non-empty array of exit codes", this.prog);
+    }
+    for (const [i, code] of codes.entries()) {
+      if (typeof code !== "number" || !Number.isInteger(code) || code < 0 || code > 255) {
+        throw new InvalidInputError(
+          "okCodes",
+          `okCodes[${i}]: ${describe(code)} is not an exit code (an integer 0-255)`,
+          this.prog,
+        );
+      }
+    }
+    return this.with({ okCodes: Object.freeze([...new Set(codes)]) });
+  }
+
+  /** Absolute deadline. 0 means none. */
+  timeout(d: Duration): Command {
+    const ms = parseDuration(d, "timeout", this.prog);
+    return this.with({ timeoutMs: ms === 0 ? undefined : ms });
+  }
+
+  /** How long after `timeoutSignal` before SIGKILL (default 0: kill at once). Ends early when the tree is gone. */
+  timeoutGrace(d: Duration): Command {
+    return this.with({ timeoutGraceMs: parseDuration(d, "timeoutGrace", this.prog) });
+  }
+
+  timeoutSignal(signal: NodeJS.Signals): Command {
+    return this.with({ timeoutSignal: parseSignal(signal, "timeoutSignal", this.prog) });
+  }
+
+  /** Deadline that restarts whenever stdout or stderr produces a byte. 0 means none. */
+  inactivityTimeout(d: Duration): Command {
+    const ms = parseDuration(d, "inactivityTimeout", this.prog);
+    return this.with({ inactivityTimeoutMs: ms === 0 ? undefined : ms });
+  }
+
+  /** Abort → the tree is killed and the verb rejects with `CancelledError`. Already aborted → nothing is spawned. */
+  cancelOn(signal: AbortSignal): Command {
+    if (!(signal instanceof AbortSignal)) {
+      throw new InvalidInputError(
+        "cancelOn",
+        `cancelOn: expected an AbortSignal, got ${describe(signal)}`,
+        this.prog,
+      );
+    }
+    return this.with({ cancelSignal: signal });
+  }
+
+  uid(id: number): Command {
+    return this.with({ uid: checkNonNegativeInteger(id, "uid", this.prog) });
+  }
+
+  gid(id: number): Command {
+    return this.with({ gid: checkNonNegativeInteger(id, "gid", this.prog) });
+  }
+
+  // ── verbs: each delegates to the default JobRunner (see runner/verbs.ts for the table) ──
+
+  /** Runs to completion. Non-zero exit, timeout and signal are data on the result. */
+  output(): Promise<ProcessResult<string>> {
+    return defaultRunner().output(this);
+  }
+  /** Like `output()` with stdout as exact bytes. */
+  outputBytes(): Promise<ProcessResult<Uint8Array>> {
+    return defaultRunner().outputBytes(this);
+  }
+  /** Stdout without trailing newlines; throws unless the run succeeded. */
+  run(): Promise<string> {
+    return defaultRunner().run(this);
+  }
+  /** The full result; throws unless the run succeeded. */
+  checked(): Promise<ProcessResult<string>> {
+    return defaultRunner().checked(this);
+  }
+  exitCode(): Promise<number> {
+    return defaultRunner().exitCode(this);
+  }
+  probe(): Promise<boolean> {
+    return defaultRunner().probe(this);
+  }
+  parse<T>(fn: (stdout: string) => T): Promise<T> {
+    return defaultRunner().parse(this, fn);
+  }
+  json<T = unknown>(): Promise<T> {
+    return defaultRunner().json<T>(this);
+  }
+  firstLine(predicate?: (line: string) => boolean): Promise<string | undefined> {
+    return defaultRunner().firstLine(this, predicate);
+  }
+  start(): Promise<RunningProcess> {
+    return defaultRunner().start(this);
+  }
+
+  /** A shell-quoted display form (argv only; env never appears). */
+  toString(): string {
+    const spec = this[SPEC];
+    return [spec.program, ...spec.args].map(quoteArg).join(" ");
+  }
+
+  /** JSON form: program, args, cwd and the *names* of env overrides, never values. */
+  toJSON(): Record<string, unknown> {
+    const spec = this[SPEC];
+    return {
+      program: spec.program,
+      args: [...spec.args],
+      ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+      envNames: [...spec.envOverrides.keys()],
+    };
+  }
+
+  [inspect.custom](): string {
+    const spec = this[SPEC];
+    return `Command(${this.toString()}${spec.envOverrides.size ? ` env: [${[...spec.envOverrides.keys()].join(", ")}]` : ""})`;
+  }
+}
+
+function checkArgs(args: readonly unknown[], program: string, offset: number): string[] {
+  return args.map((a, i) => checkText(a, `args[${offset + i}]`, program));
+}
+
+function checkNames(names: readonly unknown[], program: string): string[] {
+  if (!Array.isArray(names))
+    throw new InvalidInputError("env", `env: expected an array of names, got ${describe(names)}`, program);
+  return names.map((n) => checkEnvName(n, program));
+}
+
+function checkFn<F extends Function>(fn: F, argument: string, program: string): F {
+  if (typeof fn !== "function")
+    throw new InvalidInputError(argument, `${argument}: expected a function, got ${describe(fn)}`, program);
+  return fn;
+}
+
+function checkOutputMode(mode: unknown, argument: string, program: string): OutputMode {
+  if (mode === "pipe" || mode === "inherit" || mode === "ignore") return mode;
+  if (typeof mode === "object" && mode !== null && "file" in mode) {
+    const { file, append } = mode as { file: unknown; append?: unknown };
+    return Object.freeze({ file: checkText(file, `${argument}.file`, program), append: append === true });
+  }
+  throw new InvalidInputError(
+    argument,
+    `${argument}: expected "pipe", "inherit", "ignore" or { file }, got ${describe(mode)}`,
+    program,
+  );
+}
+
+function checkOutputLimit(limit: OutputLimit, program: string): OutputLimitSpec {
+  if (typeof limit !== "object" || limit === null) {
+    throw new InvalidInputError(
+      "outputLimit",
+      `outputLimit: expected an object, got ${describe(limit)}`,
+      program,
+    );
+  }
+  const { onOverflow } = limit;
+  if (onOverflow !== "drop-oldest" && onOverflow !== "drop-newest" && onOverflow !== "error") {
+    throw new InvalidInputError(
+      "outputLimit.onOverflow",
+      `outputLimit.onOverflow: expected "drop-oldest", "drop-newest" or "error", got ${describe(onOverflow)}`,
+      program,
+    );
+  }
+  const maxBytes =
+    limit.maxBytes === undefined ? undefined : parseSize(limit.maxBytes, "outputLimit.maxBytes", program);
+  const maxLines =
+    limit.maxLines === undefined
+      ? undefined
+      : checkNonNegativeInteger(limit.maxLines, "outputLimit.maxLines", program);
+  if (maxBytes === undefined && maxLines === undefined) {
+    throw new InvalidInputError("outputLimit", "outputLimit: set maxBytes, maxLines or both", program);
+  }
+  return Object.freeze({ maxBytes, maxLines, onOverflow });
+}

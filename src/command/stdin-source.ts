@@ -1,0 +1,47 @@
+/** Normalises the many shapes `Command.stdin()` accepts into one tagged `StdinSpec`. */
+import { Readable } from "node:stream";
+import { InvalidInputError } from "../errors.js";
+import type { StdinSpec } from "./spec.js";
+import { checkText, describe } from "./validate.js";
+
+/** Everything `Command.stdin()` accepts. Note: the strings "inherit" and "ignore" are modes, not text. */
+export type StdinSource =
+  | string
+  | Uint8Array
+  | Iterable<string>
+  | AsyncIterable<string | Uint8Array>
+  | Readable
+  | { readonly file: string }
+  | "inherit"
+  | "ignore";
+
+const encoder = new TextEncoder();
+
+export function toStdinSpec(source: unknown, program: string): StdinSpec {
+  if (source === "inherit" || source === "ignore") return Object.freeze({ kind: source });
+  if (typeof source === "string") return Object.freeze({ kind: "bytes", data: encoder.encode(source) });
+  if (source instanceof Uint8Array) return Object.freeze({ kind: "bytes", data: new Uint8Array(source) });
+  if (source instanceof Readable) return Object.freeze({ kind: "readable", stream: source, oneShot: true });
+  if (typeof source === "object" && source !== null) {
+    if ("file" in source) {
+      return Object.freeze({
+        kind: "file",
+        path: checkText((source as { file: unknown }).file, "stdin.file", program),
+      });
+    }
+    if (Symbol.iterator in source) {
+      const lines = source as Iterable<string>;
+      // An iterator that returns itself (a generator) can be consumed once; an array can be replayed.
+      const oneShot = (lines as unknown as { [Symbol.iterator](): unknown })[Symbol.iterator]() === lines;
+      return Object.freeze({ kind: "lines", lines, oneShot });
+    }
+    if (Symbol.asyncIterator in source) {
+      return Object.freeze({
+        kind: "async",
+        source: source as AsyncIterable<string | Uint8Array>,
+        oneShot: true,
+      });
+    }
+  }
+  throw new InvalidInputError("stdin", `stdin: unsupported source ${describe(source)}`, program);
+}

@@ -1,0 +1,66 @@
+/** Reading /proc: the only way to tell a live process from a zombie by pid or by process group. */
+import { readdirSync, readFileSync } from "node:fs";
+
+export interface ProcStat {
+  readonly pid: number;
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+}
+
+/** Parses /proc/<pid>/stat. The command name may contain spaces and parens: fields start after the last ')'. */
+export function parseStat(text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(")");
+  if (close === -1) return undefined;
+  const pid = Number.parseInt(text, 10);
+  const fields = text.slice(close + 2).split(" ");
+  if (fields.length < 4) return undefined;
+  return {
+    pid,
+    state: fields[0] as string,
+    ppid: Number(fields[1]),
+    pgrp: Number(fields[2]),
+    session: Number(fields[3]),
+  };
+}
+
+export function readStat(pid: number): ProcStat | undefined {
+  try {
+    return parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Dead (gone, zombie or exiting) counts as not alive: a zombie runs no code and holds no pipes. */
+export function isLive(stat: ProcStat | undefined): boolean {
+  return stat !== undefined && stat.state !== "Z" && stat.state !== "X" && stat.state !== "x";
+}
+
+export function isPidAlive(pid: number): boolean {
+  return isLive(readStat(pid));
+}
+
+let procAvailable: boolean | undefined;
+
+/** Live processes whose process group is one of `pgids`. Empty when /proc is missing (non-Linux). */
+export function liveMembersOfGroups(pgids: ReadonlySet<number>): number[] {
+  if (procAvailable === false) return [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+    procAvailable = true;
+  } catch {
+    procAvailable = false;
+    return [];
+  }
+  const found: number[] = [];
+  for (const name of entries) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const stat = readStat(Number(name));
+    if (stat !== undefined && pgids.has(stat.pgrp) && isLive(stat)) found.push(stat.pid);
+  }
+  return found;
+}

@@ -1,0 +1,73 @@
+/**
+ * Process-group containment: every leader starts as the leader of a new session and process
+ * group (`detached: true` → setsid), so `kill(-pgid)` reaches the leader and every ordinary
+ * descendant. Documented hole: a descendant that calls setsid()/setpgid() leaves the group
+ * and escapes teardown. The cgroup v2 backend has no such hole.
+ */
+import type { SpawnOptions } from "node:child_process";
+import type { Container, ContainmentBackend, SpawnPlan } from "./container.js";
+import { pollUntil } from "./poll.js";
+import { liveMembersOfGroups } from "./proc.js";
+
+export class ProcessGroupContainer implements Container {
+  readonly mechanism = "process-group" as const;
+  private readonly pgids = new Set<number>();
+
+  plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
+    return { file, args, options: { ...options, detached: true } };
+  }
+
+  adopt(pid: number): void {
+    this.pgids.add(pid);
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    for (const pgid of this.pgids) signalGroup(pgid, signal);
+  }
+
+  kill(): void {
+    this.signal("SIGKILL");
+  }
+
+  waitEmpty(withinMs: number): Promise<boolean> {
+    return pollUntil(() => this.isEmpty(), withinMs);
+  }
+
+  async members(): Promise<number[]> {
+    this.forgetEmptyGroups();
+    return this.pgids.size === 0 ? [] : liveMembersOfGroups(this.pgids);
+  }
+
+  release(): void {
+    this.kill();
+    this.pgids.clear();
+  }
+
+  private isEmpty(): boolean {
+    this.forgetEmptyGroups();
+    // kill(-pgid, 0) also succeeds for zombies nobody reaped yet; /proc tells them apart.
+    return this.pgids.size === 0 || liveMembersOfGroups(this.pgids).length === 0;
+  }
+
+  /** A group with no process at all is gone for good; forgetting it avoids signalling a reused pgid. */
+  private forgetEmptyGroups(): void {
+    for (const pgid of this.pgids) if (!signalGroup(pgid, 0)) this.pgids.delete(pgid);
+  }
+}
+
+/** Signals a process group; false when it no longer exists. */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+export class ProcessGroupBackend implements ContainmentBackend {
+  readonly mechanism = "process-group" as const;
+  createContainer(): Container {
+    return new ProcessGroupContainer();
+  }
+}

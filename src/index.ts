@@ -1,0 +1,37 @@
+/** processkit: run child processes so that nothing they start outlives its owner. */
+export { Command, type OutputLimit } from "./command/command.js";
+export type { Duration } from "./command/duration.js";
+export { parseDuration } from "./command/duration.js";
+export type { CommandOptions } from "./command/options.js";
+export type { LineHandler, OutputMode, OverflowPolicy } from "./command/spec.js";
+export type { StdinSource } from "./command/stdin-source.js";
+export { cmd } from "./command/template.js";
+export type { Mechanism } from "./containment/container.js";
+export {
+  CancelledError,
+  CassetteMissError,
+  type ErrorReason,
+  ExitError,
+  InvalidInputError,
+  type LimitKind,
+  NotFoundError,
+  NotReadyError,
+  type OutputStream,
+  OutputTooLargeError,
+  ParseError,
+  ProcessError,
+  ResourceLimitError,
+  SignalledError,
+  SpawnError,
+  StdinError,
+  TimeoutError,
+  UnsupportedError,
+} from "./errors.js";
+export type { CancelEvent, ExitEvent, SpawnEvent, TeardownEvent, TimeoutEvent } from "./events.js";
+export type { ProcessStdin } from "./process/process-stdin.js";
+export type { Finished, RunningProcess } from "./process/running-process.js";
+export { type Outcome, ProcessResult } from "./result.js";
+export { BaseRunner } from "./runner/base-runner.js";
+export { JobRunner, type JobRunnerOptions } from "./runner/job-runner.js";
+export { output, run } from "./runner/one-liners.js";
+export type { ProcessRunner } from "./runner/runner.js";

@@ -1,0 +1,103 @@
+/**
+ * Head capture, shaped for memory: small outputs stay as a list of chunks (one concat at the
+ * end); past 1 MiB the bytes move into one resizable ArrayBuffer that grows in place, so a
+ * 1 GiB capture costs ~1 GiB of RSS instead of 2 (chunks + concat copy).
+ *
+ * It keeps bytes until a limit is reached, then keeps nothing more: `seal` (drop-newest)
+ * marks the capture truncated, `error` also marks it overflowed so the run can be failed.
+ * With no limits it is the default unbounded capture, bounded only by Node's 4 GiB buffer
+ * maximum (crossing that is an overflow, never a crash).
+ */
+import type { Capture } from "./capture.js";
+
+const SMALL = 1 << 20;
+/** Node 20's largest ArrayBuffer (buffer.constants.MAX_LENGTH): 4 GiB. */
+export const MAX_CAPTURE_BYTES = 2 ** 32;
+
+export class HeadCapture implements Capture {
+  totalBytes = 0;
+  truncated = false;
+  overflowed = false;
+  private chunks: Uint8Array[] = [];
+  private big: ArrayBuffer | undefined;
+  private view: Uint8Array | undefined;
+  private used = 0;
+  private lines = 0;
+  private sealed = false;
+
+  private readonly maxBytes: number;
+
+  constructor(
+    maxBytes: number | undefined,
+    private readonly maxLines: number | undefined,
+    private readonly onLimit: "seal" | "error",
+  ) {
+    this.maxBytes = Math.min(maxBytes ?? MAX_CAPTURE_BYTES, MAX_CAPTURE_BYTES);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.totalBytes += chunk.length;
+    if (this.sealed) return;
+    let keep = chunk;
+    if (this.maxLines !== undefined) {
+      const cut = this.lineCut(chunk);
+      if (cut !== undefined) keep = chunk.subarray(0, cut);
+    }
+    const room = this.maxBytes - this.used;
+    if (keep.length > room) keep = keep.subarray(0, room);
+    if (keep !== chunk) {
+      this.sealed = true;
+      this.truncated = true;
+      // Past Node's buffer maximum even an "unbounded" capture must fail loudly rather than lie.
+      this.overflowed = this.onLimit === "error" || this.used + keep.length >= MAX_CAPTURE_BYTES;
+    }
+    if (keep.length > 0) this.append(keep);
+  }
+
+  /** Where the chunk must be cut to stay within maxLines, or undefined if it fits. */
+  private lineCut(chunk: Uint8Array): number | undefined {
+    const max = this.maxLines as number;
+    // Line max+1 begins with the first byte after the max-th newline.
+    if (this.lines >= max) return chunk.length > 0 ? 0 : undefined;
+    let i = chunk.indexOf(10);
+    while (i !== -1) {
+      if (++this.lines === max) return i + 1 < chunk.length ? i + 1 : undefined;
+      i = chunk.indexOf(10, i + 1);
+    }
+    return undefined;
+  }
+
+  private append(chunk: Uint8Array): void {
+    const needed = this.used + chunk.length;
+    if (this.view === undefined && needed <= SMALL) {
+      // Pipes hand us fresh Buffers we own, so keeping the reference is safe (no copy).
+      this.chunks.push(chunk);
+      this.used = needed;
+      return;
+    }
+    if (this.big === undefined) {
+      this.big = new ArrayBuffer(Math.min(needed * 2, this.maxBytes), {
+        maxByteLength: Math.min(this.maxBytes, MAX_CAPTURE_BYTES),
+      });
+      this.view = new Uint8Array(this.big);
+      let offset = 0;
+      for (const c of this.chunks) {
+        this.view.set(c, offset);
+        offset += c.length;
+      }
+      this.chunks = [];
+    } else if (needed > this.big.byteLength) {
+      // Grow geometrically: fewer resizes; untouched committed pages cost no RSS.
+      this.big.resize(Math.min(Math.max(needed, this.big.byteLength * 2), this.big.maxByteLength));
+      this.view = new Uint8Array(this.big);
+    }
+    (this.view as Uint8Array).set(chunk, this.used);
+    this.used = needed;
+  }
+
+  finish(): Uint8Array {
+    if (this.view !== undefined) return this.view.subarray(0, this.used);
+    if (this.chunks.length === 1) return this.chunks[0] as Uint8Array;
+    return Buffer.concat(this.chunks, this.used);
+  }
+}

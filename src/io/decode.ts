@@ -1,0 +1,21 @@
+/** Whole-capture decoding, after the stream ended (so chunk boundaries can never split a character). */
+import { constants } from "node:buffer";
+
+/** V8's longest string. Decoding more than this many bytes could throw mid-way, so we refuse up front. */
+export const MAX_STRING_BYTES = constants.MAX_STRING_LENGTH;
+
+export function decodeAll(bytes: Uint8Array, encoding: string): string {
+  if (bytes.length === 0) return "";
+  // fatal: false → invalid bytes become U+FFFD; the BOM is stripped once (WHATWG semantics).
+  return new TextDecoder(encoding).decode(bytes);
+}
+
+/**
+ * For a tail window (drop-oldest) the first bytes may be the end of a character cut in
+ * half; skip those continuation bytes so the text does not start with U+FFFD.
+ */
+export function skipPartialUtf8Start(bytes: Uint8Array): Uint8Array {
+  let i = 0;
+  while (i < 3 && i < bytes.length && ((bytes[i] as number) & 0xc0) === 0x80) i++;
+  return i === 0 ? bytes : bytes.subarray(i);
+}

@@ -1,0 +1,102 @@
+/**
+ * An async iterable of lines fed in batches by a pump. One consumer. When the consumer falls
+ * behind, `onPressure(true)` asks the pump to pause the pipe (the child then blocks on
+ * write instead of our memory growing); `onPressure(false)` resumes it. Breaking out of the
+ * loop switches the queue to discard mode, so the pipe keeps draining and nothing hangs.
+ */
+const HIGH_WATER = 16_384;
+const LOW_WATER = 1_024;
+
+export class LineQueue implements AsyncIterableIterator<string> {
+  private batches: string[][] = [];
+  private index = 0; // position in batches[0]
+  private size = 0;
+  private ended = false;
+  private failure: unknown;
+  private discarding = false;
+  private paused = false;
+  private waiter: ((result: IteratorResult<string>) => void) | undefined;
+  private rejecter: ((error: unknown) => void) | undefined;
+
+  constructor(private readonly onPressure: (paused: boolean) => void = () => {}) {}
+
+  push(lines: string[]): void {
+    if (this.discarding || this.ended || lines.length === 0) return;
+    if (this.waiter !== undefined) {
+      const resolve = this.waiter;
+      this.waiter = undefined;
+      this.rejecter = undefined;
+      this.batches.push(lines);
+      this.size += lines.length;
+      resolve(this.take());
+      return;
+    }
+    this.batches.push(lines);
+    this.size += lines.length;
+    if (!this.paused && this.size > HIGH_WATER) {
+      this.paused = true;
+      this.onPressure(true);
+    }
+  }
+
+  /** No more lines. With an error, the consumer sees it after the buffered lines. */
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = error;
+    if (this.waiter !== undefined && this.size === 0) {
+      const resolve = this.waiter;
+      const reject = this.rejecter;
+      this.waiter = undefined;
+      this.rejecter = undefined;
+      if (error !== undefined) reject?.(error);
+      else resolve({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<string>> {
+    if (this.size > 0) return Promise.resolve(this.take());
+    if (this.ended || this.discarding) {
+      if (this.failure !== undefined && !this.discarding) {
+        const error = this.failure;
+        this.failure = undefined;
+        return Promise.reject(error);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiter = resolve;
+      this.rejecter = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<string>> {
+    this.discarding = true;
+    this.batches = [];
+    this.size = 0;
+    if (this.paused) {
+      this.paused = false;
+      this.onPressure(false);
+    }
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  private take(): IteratorResult<string> {
+    const batch = this.batches[0] as string[];
+    const value = batch[this.index++] as string;
+    if (this.index === batch.length) {
+      this.batches.shift();
+      this.index = 0;
+    }
+    this.size--;
+    if (this.paused && this.size < LOW_WATER) {
+      this.paused = false;
+      this.onPressure(false);
+    }
+    return { value, done: false };
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Splits a byte stream into decoded lines. For every ASCII-compatible encoding a `\n` byte is
+ * always a line end, so we split on bytes (`indexOf(10)`, ~2x faster than readline and never
+ * loses lines) and decode each complete line once; a multibyte character split across reads
+ * is therefore always whole. UTF-16 is the exception: it is decoded first, then split.
+ *
+ * Lines are delivered in batches (one array per chunk) without their terminator; a `\r`
+ * before the `\n` is dropped; a final unterminated line is delivered by `end()`.
+ */
+export type LineBatchSink = (lines: string[]) => void;
+
+export interface LineSplitter {
+  push(chunk: Uint8Array): void;
+  end(): void;
+}
+
+export function createLineSplitter(encoding: string, sink: LineBatchSink): LineSplitter {
+  return encoding.startsWith("utf-16")
+    ? new DecodedSplitter(encoding, sink)
+    : new ByteSplitter(encoding, sink);
+}
+
+class ByteSplitter implements LineSplitter {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private first = true;
+  private readonly decode: (buf: Buffer, start: number, end: number) => string;
+
+  constructor(
+    encoding: string,
+    private readonly sink: LineBatchSink,
+  ) {
+    if (encoding === "utf-8") {
+      this.decode = (buf, start, end) => buf.toString("utf8", start, end);
+    } else {
+      const decoder = new TextDecoder(encoding);
+      this.decode = (buf, start, end) => decoder.decode(buf.subarray(start, end));
+    }
+  }
+
+  push(input: Uint8Array): void {
+    const chunk = Buffer.isBuffer(input)
+      ? input
+      : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    let nl = chunk.indexOf(10);
+    if (nl === -1) {
+      if (chunk.length > 0) this.keep(chunk);
+      return;
+    }
+    const lines: string[] = [];
+    let start = 0;
+    if (this.pendingBytes > 0) {
+      this.keep(chunk.subarray(0, nl + 1));
+      const joined = Buffer.concat(this.pending, this.pendingBytes);
+      this.pending = [];
+      this.pendingBytes = 0;
+      lines.push(this.line(joined, 0, joined.length - 1));
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    while (nl !== -1) {
+      lines.push(this.line(chunk, start, nl));
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    if (start < chunk.length) this.keep(chunk.subarray(start));
+    this.sink(lines);
+  }
+
+  end(): void {
+    if (this.pendingBytes === 0) return;
+    const joined = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.sink([this.line(joined, 0, joined.length)]);
+  }
+
+  private keep(piece: Buffer): void {
+    this.pending.push(piece);
+    this.pendingBytes += piece.length;
+  }
+
+  /** Decodes buf[start, end) minus a trailing CR (and, once, a UTF-8 byte-order mark). */
+  private line(buf: Buffer, start: number, end: number): string {
+    if (end > start && buf[end - 1] === 13) end--;
+    if (this.first) {
+      this.first = false;
+      if (buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+    }
+    return this.decode(buf, start, end);
+  }
+}
+
+class DecodedSplitter implements LineSplitter {
+  private readonly decoder: InstanceType<typeof TextDecoder>;
+  private carry = "";
+
+  constructor(
+    encoding: string,
+    private readonly sink: LineBatchSink,
+  ) {
+    this.decoder = new TextDecoder(encoding);
+  }
+
+  push(chunk: Uint8Array): void {
+    this.split(this.carry + this.decoder.decode(chunk, { stream: true }), false);
+  }
+
+  end(): void {
+    this.split(this.carry + this.decoder.decode(), true);
+  }
+
+  private split(text: string, final: boolean): void {
+    const parts = text.split("\n");
+    this.carry = final ? "" : (parts.pop() as string);
+    if (final && parts[parts.length - 1] === "") parts.pop();
+    if (parts.length === 0) return;
+    this.sink(parts.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)));
+  }
+}

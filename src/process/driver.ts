@@ -1,0 +1,77 @@
+/**
+ * What a `RunningProcess` drives: a leader with pipes and a tree around it. The real driver
+ * wraps a Node `ChildProcess` in a container; test doubles (`ScriptedRunner`) provide canned
+ * streams and a fake exit, and get the same pumps, deadlines and line machinery for free.
+ */
+import type { ChildProcess } from "node:child_process";
+import type { Readable, Writable } from "node:stream";
+import type { Container } from "../containment/container.js";
+
+export interface LeaderExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+export interface ProcessDriver {
+  readonly pid: number | undefined;
+  /** "cgroup-v2", "process-group" or a test double's name. */
+  readonly mechanism: string;
+  readonly stdin: Writable | null;
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Resolves once the leader has exited (and was reaped). Never rejects. */
+  readonly exited: Promise<LeaderExit>;
+  /** Sends a signal to every live member of the tree. */
+  signalTree(signal: NodeJS.Signals): void;
+  /** SIGKILLs the whole tree. */
+  killTree(): void;
+  /** Resolves true once nothing of the tree is alive, false after `withinMs`. */
+  waitTreeEmpty(withinMs: number): Promise<boolean>;
+  /** Frees the container (after the run). */
+  release(): void;
+}
+
+/** The driver for a real child inside a container. */
+export class ChildDriver implements ProcessDriver {
+  readonly exited: Promise<LeaderExit>;
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly container: Container,
+  ) {
+    this.exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+    });
+    // Errors after a successful spawn (a failed kill, say) must never become unhandled.
+    child.on("error", () => {});
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+  get mechanism(): string {
+    return this.container.mechanism;
+  }
+  get stdin(): Writable | null {
+    return this.child.stdin;
+  }
+  get stdout(): Readable | null {
+    return this.child.stdout;
+  }
+  get stderr(): Readable | null {
+    return this.child.stderr;
+  }
+
+  signalTree(signal: NodeJS.Signals): void {
+    this.container.signal(signal);
+  }
+  killTree(): void {
+    this.container.kill();
+  }
+  waitTreeEmpty(withinMs: number): Promise<boolean> {
+    return this.container.waitEmpty(withinMs);
+  }
+  release(): void {
+    this.container.release();
+  }
+}

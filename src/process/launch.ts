@@ -1,0 +1,109 @@
+/**
+ * Turns a validated `CommandSpec` into a running child inside a container: checks the cwd,
+ * builds the environment, resolves the executable, opens file redirections, lets the
+ * container rewrite the spawn, and spawns. Every failure here is typed and nothing leaks:
+ * opened fds are closed whatever happens.
+ */
+import {
+  type ChildProcess,
+  type IOType,
+  type SpawnOptions,
+  type StdioOptions,
+  spawn,
+} from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import type { CommandSpec, OutputMode } from "../command/spec.js";
+import type { Container } from "../containment/container.js";
+import { NotFoundError, SpawnError, StdinError } from "../errors.js";
+import { childEnvironment } from "./environment.js";
+import { checkCwd, resolveProgram } from "./resolve-program.js";
+
+export interface Launched {
+  readonly child: ChildProcess;
+  readonly pid: number;
+}
+
+export async function launch(spec: CommandSpec, container: Container): Promise<Launched> {
+  const { program } = spec;
+  checkCwd(program, spec.cwd);
+  const env = childEnvironment(spec);
+  const file = resolveProgram(program, (env ?? process.env).PATH, spec.cwd);
+
+  const fds: number[] = [];
+  let child: ChildProcess;
+  try {
+    const stdio: StdioOptions = [
+      stdinStdio(spec, fds),
+      outputStdio(spec.stdout, "stdout", spec, fds),
+      outputStdio(spec.stderr, "stderr", spec, fds),
+    ];
+    const options: SpawnOptions = { stdio, argv0: program, windowsHide: true };
+    if (spec.cwd !== undefined) options.cwd = spec.cwd;
+    if (env !== undefined) options.env = env;
+    if (spec.uid !== undefined) options.uid = spec.uid;
+    if (spec.gid !== undefined) options.gid = spec.gid;
+    const plan = container.plan(file, spec.args, options);
+    child = spawn(plan.file, plan.args, plan.options);
+  } catch (error) {
+    throw spawnFailure(program, error);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+
+  if (child.pid === undefined) {
+    // uv_spawn failed: Node reports it with an 'error' event on the next tick.
+    const error = await new Promise<unknown>((resolve) => child.once("error", resolve));
+    throw spawnFailure(program, error);
+  }
+  container.adopt(child.pid);
+  return { child, pid: child.pid };
+}
+
+function stdinStdio(spec: CommandSpec, fds: number[]): IOType | number {
+  const stdin = spec.stdin;
+  switch (stdin.kind) {
+    case "closed":
+    case "ignore":
+      return "ignore"; // /dev/null: the child sees EOF at once
+    case "inherit":
+      return "inherit";
+    case "file":
+      try {
+        const fd = openSync(stdin.path, "r");
+        fds.push(fd);
+        return fd;
+      } catch (error) {
+        throw new StdinError(
+          spec.program,
+          `cannot open stdin file ${stdin.path}: ${(error as Error).message}`,
+          error,
+        );
+      }
+    default:
+      return "pipe";
+  }
+}
+
+function outputStdio(mode: OutputMode, stream: string, spec: CommandSpec, fds: number[]): IOType | number {
+  if (typeof mode === "string") return mode;
+  try {
+    const fd = openSync(mode.file, mode.append ? "a" : "w");
+    fds.push(fd);
+    return fd;
+  } catch (error) {
+    throw new SpawnError(
+      spec.program,
+      `${spec.program}: cannot open ${stream} file ${mode.file}: ${(error as Error).message}`,
+      error,
+    );
+  }
+}
+
+function spawnFailure(program: string, error: unknown): Error {
+  if (error instanceof SpawnError || error instanceof StdinError || error instanceof NotFoundError)
+    return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return new NotFoundError(program, []);
+  const detail = error instanceof Error ? error.message : String(error);
+  return new SpawnError(program, `${program}: failed to start: ${detail}`, error);
+}

@@ -1,0 +1,393 @@
+/**
+ * `RunningProcess`: one started run and its whole lifecycle — pumps, deadlines, cancellation,
+ * teardown and the final settlement every verb is derived from.
+ *
+ * The one rule that makes processkit different: when the leader of a private container exits,
+ * everything left in the container is killed *before* the run settles, then the pipes are
+ * drained. A grandchild holding stdout therefore cannot hang a verb.
+ *
+ * Arbitration, decided once: a cancel beats everything (the verb rejects with
+ * `CancelledError`); an `onOverflow: "error"` limit beats a result; a deadline that fired makes
+ * the outcome `timed-out` whatever the child did during its grace.
+ */
+import type { CommandSpec } from "../command/spec.js";
+import { CancelledError, type OutputStream, OutputTooLargeError, StdinError } from "../errors.js";
+import { channels, publish, type TeardownEvent } from "../events.js";
+import { decodeAll, MAX_STRING_BYTES, skipPartialUtf8Start } from "../io/decode.js";
+import type { LineQueue } from "../io/line-queue.js";
+import { OutputPump } from "../io/output-pump.js";
+import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
+import { type Outcome, ProcessResult } from "../result.js";
+import type { LeaderExit, ProcessDriver } from "./driver.js";
+import { PipeStdin, type ProcessStdin } from "./process-stdin.js";
+import { after, type Cancellable, InactivityTimer } from "./timer.js";
+
+/** After the tree was killed, how long a pipe may stay open (held by an escaped process) before we stop reading it. */
+const PIPE_GRACE_MS = 500;
+/** After SIGKILL, how long we wait for the kernel to finish the tree (only D-state processes take longer). */
+const TREE_GONE_BOUND_MS = 2_000;
+
+export interface Finished {
+  readonly outcome: Outcome;
+  /** Captured stdout, unless it was consumed with `stdoutLines()` or not piped. */
+  readonly stdout: string | undefined;
+  readonly stderr: string;
+  readonly durationMs: number;
+  readonly truncated: boolean;
+}
+
+/** Everything a verb needs to know once a run is over. Never rejects; errors are data here. */
+interface Settlement {
+  readonly exit: LeaderExit;
+  readonly outcome: Outcome;
+  readonly durationMs: number;
+  readonly cancelled: { readonly reason: unknown } | undefined;
+  readonly overflow: OutputStream | undefined;
+  readonly stdinError: Error | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+type StopCause = TeardownEvent["cause"];
+
+export interface RunningProcessOptions {
+  /** Private container: kill what is left when the leader exits. False inside a shared group. */
+  readonly killTreeOnExit: boolean;
+  /** Close an interactive stdin at once (bulk verbs on a runner). */
+  readonly closeStdin?: boolean;
+}
+
+export class RunningProcess implements AsyncDisposable {
+  readonly pid: number | undefined;
+  readonly stdin: ProcessStdin;
+  readonly program: string;
+  private readonly spec: CommandSpec;
+  private readonly driver: ProcessDriver;
+  private readonly stdoutPump: OutputPump;
+  private readonly stderrPump: OutputPump;
+  private readonly startedAt = performance.now();
+  private readonly settlement: Promise<Settlement>;
+  private readonly timers: Cancellable[] = [];
+  private inactivity: InactivityTimer | undefined;
+  private feed: StdinFeed | undefined;
+  /** The first reason the tree was stopped (deadline, cancel, overflow, kill). */
+  private stopCause: StopCause | undefined;
+  private gracefulStop: Promise<void> | undefined;
+  private cancelled: { reason: unknown } | undefined;
+  private overflow: OutputStream | undefined;
+  private firedTimeoutMs: number | undefined;
+  private leaderExited = false;
+  private settledFlag = false;
+  private readonly onAbort = () => this.cancel((this.spec.cancelSignal as AbortSignal).reason);
+
+  /** @internal Created by runners; users get one from `cmd.start()` or `runner.start(cmd)`. */
+  constructor(spec: CommandSpec, driver: ProcessDriver, options: RunningProcessOptions) {
+    this.spec = spec;
+    this.program = spec.program;
+    this.driver = driver;
+    this.pid = driver.pid;
+    publish(channels.spawn, () => ({ program: spec.program, pid: driver.pid, mechanism: driver.mechanism }));
+
+    if (spec.inactivityTimeoutMs !== undefined) {
+      const ms = spec.inactivityTimeoutMs;
+      this.inactivity = new InactivityTimer(ms, () => this.deadline("inactivity", ms));
+      this.timers.push(this.inactivity);
+    }
+    if (spec.timeoutMs !== undefined) {
+      const ms = spec.timeoutMs;
+      this.timers.push(after(ms, () => this.deadline("timeout", ms)));
+    }
+    const inactivity = this.inactivity;
+    const pumpOptions = (handlers: CommandSpec["stdoutLineHandlers"]) => ({
+      encoding: spec.encoding,
+      limit: spec.outputLimit,
+      handlers,
+      onActivity: inactivity === undefined ? undefined : () => inactivity.touch(),
+      onOverflow: (stream: OutputStream) => this.onOverflow(stream),
+    });
+    this.stdoutPump = new OutputPump("stdout", driver.stdout, pumpOptions(spec.stdoutLineHandlers));
+    this.stderrPump = new OutputPump("stderr", driver.stderr, pumpOptions(spec.stderrLineHandlers));
+
+    const interactive = spec.stdin.kind === "interactive";
+    this.stdin = new PipeStdin(interactive ? driver.stdin : null, spec.program);
+    if (interactive) {
+      if (options.closeStdin) driver.stdin?.end();
+    } else if (driver.stdin !== null) {
+      this.feed = feedStdin(spec.stdin, driver.stdin);
+    }
+
+    spec.cancelSignal?.addEventListener("abort", this.onAbort, { once: true });
+    this.settlement = this.settle(options.killTreeOnExit);
+    // Aborted while we were spawning: the listener above will never fire.
+    if (spec.cancelSignal?.aborted) this.onAbort();
+  }
+
+  // ── lifecycle ────────────────────────────────────────────────────────────
+
+  private async settle(killTreeOnExit: boolean): Promise<Settlement> {
+    const exit = await this.driver.exited;
+    this.leaderExited = true;
+    const durationMs = performance.now() - this.startedAt;
+    if (this.gracefulStop !== undefined) {
+      // A graceful stop is under way: let the tree use its grace instead of killing it now.
+      await this.gracefulStop;
+    } else if (killTreeOnExit) {
+      this.driver.killTree();
+    }
+    if (killTreeOnExit || this.stopCause !== undefined) await this.driver.waitTreeEmpty(TREE_GONE_BOUND_MS);
+
+    // Drain the pipes. Everything that could write to them is dead unless it escaped the
+    // container (process-group mode, setsid): then stop reading after a short grace.
+    const pumps = Promise.all([this.stdoutPump.ended, this.stderrPump.ended]);
+    let grace: Cancellable | undefined;
+    await Promise.race([
+      pumps,
+      new Promise<void>((resolve) => {
+        grace = after(PIPE_GRACE_MS, () => {
+          this.stdoutPump.abandon();
+          this.stderrPump.abandon();
+          resolve();
+        });
+      }),
+    ]);
+    grace?.cancel();
+
+    for (const timer of this.timers) timer.cancel();
+    this.spec.cancelSignal?.removeEventListener("abort", this.onAbort);
+    this.feed?.stop();
+    const stdinError = this.feed === undefined ? undefined : await settledOrUndefined(this.feed.done);
+    this.driver.release();
+    this.settledFlag = true;
+
+    const outcome = this.outcomeOf(exit);
+    publish(channels.exit, () => ({
+      program: this.program,
+      pid: this.pid,
+      outcome: this.cancelled ? { kind: "cancelled" as const } : outcome,
+      durationMs,
+    }));
+    return {
+      exit,
+      outcome,
+      durationMs,
+      cancelled: this.cancelled,
+      overflow: this.overflow,
+      stdinError,
+      timeoutMs: this.firedTimeoutMs,
+    };
+  }
+
+  private outcomeOf(exit: LeaderExit): Outcome {
+    if (this.stopCause === "timeout") return { kind: "timed-out" };
+    if (this.stopCause === "inactivity") return { kind: "inactivity-timed-out" };
+    if (exit.code !== null) return { kind: "exited", code: exit.code };
+    return { kind: "signalled", signal: exit.signal ?? "SIGKILL" };
+  }
+
+  private deadline(kind: "timeout" | "inactivity", ms: number): void {
+    if (this.settledFlag || this.stopCause !== undefined) return;
+    this.firedTimeoutMs = ms;
+    publish(channels.timeout, () => ({
+      program: this.program,
+      pid: this.pid,
+      kind: kind === "timeout" ? ("absolute" as const) : ("inactivity" as const),
+      timeoutMs: ms,
+    }));
+    this.stop(kind, this.spec.timeoutGraceMs, this.spec.timeoutSignal);
+  }
+
+  private cancel(reason: unknown): void {
+    if (this.settledFlag || this.cancelled !== undefined) return;
+    this.cancelled = { reason };
+    publish(channels.cancel, () => ({ program: this.program, pid: this.pid }));
+    // Cancel beats a deadline already in its grace period: kill now.
+    this.stopCause ??= "cancel";
+    this.teardownEvent("cancel", "kill", 0);
+    this.driver.killTree();
+  }
+
+  private onOverflow(stream: OutputStream): void {
+    this.overflow ??= stream;
+    this.stop("output-limit", 0, "SIGKILL");
+  }
+
+  /** Stops the tree once: SIGKILL at once, or signal → grace (ends early when empty) → SIGKILL. */
+  private stop(cause: StopCause, graceMs: number, signal: NodeJS.Signals): void {
+    if (this.settledFlag || this.stopCause !== undefined) return;
+    this.stopCause = cause;
+    if (graceMs <= 0 || signal === "SIGKILL") {
+      this.teardownEvent(cause, "kill", 0);
+      this.driver.killTree();
+      return;
+    }
+    this.teardownEvent(cause, "graceful", graceMs);
+    this.driver.signalTree(signal);
+    this.gracefulStop = this.driver.waitTreeEmpty(graceMs).then((empty) => {
+      if (!empty) this.driver.killTree();
+    });
+  }
+
+  private teardownEvent(cause: StopCause, phase: TeardownEvent["phase"], graceMs: number): void {
+    publish(channels.teardown, () => ({
+      program: this.program,
+      pid: this.pid,
+      mechanism: this.driver.mechanism,
+      cause,
+      phase,
+      graceMs,
+    }));
+  }
+
+  // ── control ──────────────────────────────────────────────────────────────
+
+  /** Sends a signal to every process of the tree. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.settledFlag) this.driver.signalTree(signal);
+  }
+
+  /** Kills the whole tree at once and resolves when it is gone. Idempotent. */
+  async kill(): Promise<void> {
+    if (!this.settledFlag) {
+      this.stopCause ??= "kill";
+      this.teardownEvent("kill", "kill", 0);
+      this.driver.killTree();
+    }
+    await this.settlement;
+  }
+
+  /** SIGTERM to the tree, wait up to `grace` (ends early when empty), then SIGKILL. Resolves when gone. */
+  async shutdown(options: { graceMs?: number } = {}): Promise<Finished> {
+    const graceMs = options.graceMs ?? 2_000;
+    if (!this.settledFlag && this.stopCause === undefined && !this.leaderExited) {
+      this.stopCause = "shutdown";
+      this.teardownEvent("shutdown", graceMs > 0 ? "graceful" : "kill", graceMs);
+      if (graceMs > 0) {
+        this.driver.signalTree("SIGTERM");
+        this.gracefulStop = this.driver.waitTreeEmpty(graceMs).then((empty) => {
+          if (!empty) this.driver.killTree();
+        });
+      } else {
+        this.driver.killTree();
+      }
+    }
+    return this.finish();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill();
+  }
+
+  // ── consumers ────────────────────────────────────────────────────────────
+
+  /** Async iterable of stdout lines. One consumer; lines produced before the call are not lost. */
+  stdoutLines(): AsyncIterableIterator<string> {
+    return this.linesOf(this.stdoutPump);
+  }
+
+  stderrLines(): AsyncIterableIterator<string> {
+    return this.linesOf(this.stderrPump);
+  }
+
+  private linesOf(pump: OutputPump): LineQueue {
+    if (pump.consumed) throw new Error(`${this.program}: ${pump.name}Lines() can only be called once`);
+    const queue = pump.lines();
+    // A cancel ends the stream with the error; a deadline just ends it (finish() reports it).
+    void this.settlement.then((s) => {
+      if (s.cancelled) queue.end(new CancelledError(this.program, s.cancelled.reason));
+    });
+    return queue;
+  }
+
+  /** Waits for the end of the run. Rejects with `CancelledError` if it was cancelled. */
+  async finish(): Promise<Finished> {
+    const s = await this.settlement;
+    this.throwIfFailed(s);
+    return {
+      outcome: s.outcome,
+      stdout: this.stdoutPump.consumed ? undefined : this.text(this.stdoutPump, s),
+      stderr: this.text(this.stderrPump, s),
+      durationMs: s.durationMs,
+      truncated: this.stdoutPump.truncated || this.stderrPump.truncated,
+    };
+  }
+
+  /** The run's result with stdout decoded as text (data even for non-zero exits and timeouts). */
+  async output(): Promise<ProcessResult<string>> {
+    const s = await this.settlement;
+    this.throwIfFailed(s);
+    return this.result(s, this.text(this.stdoutPump, s));
+  }
+
+  /** The run's result with stdout as exact bytes. */
+  async outputBytes(): Promise<ProcessResult<Uint8Array>> {
+    const s = await this.settlement;
+    this.throwIfFailed(s);
+    return this.result(s, this.stdoutPump.bytes());
+  }
+
+  private throwIfFailed(s: Settlement): void {
+    if (s.cancelled) throw new CancelledError(this.program, s.cancelled.reason);
+    if (s.overflow !== undefined) {
+      const limit = this.spec.outputLimit;
+      throw new OutputTooLargeError(
+        this.program,
+        s.overflow,
+        limit === undefined
+          ? "exceeded 4 GiB, the largest buffer Node can hold (set outputLimit or stream it)"
+          : `exceeded its output limit (${describeLimit(limit)})`,
+        { maxBytes: limit?.maxBytes, maxLines: limit?.maxLines },
+      );
+    }
+  }
+
+  private result<T>(s: Settlement, stdout: T): ProcessResult<T> {
+    const result = new ProcessResult<T>({
+      program: this.program,
+      args: this.spec.args,
+      stdout,
+      stderr: this.text(this.stderrPump, s),
+      outcome: s.outcome,
+      rawSignal: s.exit.signal,
+      durationMs: s.durationMs,
+      truncated: this.stdoutPump.truncated || this.stderrPump.truncated,
+      okCodes: this.spec.okCodes,
+      timeoutMs: s.timeoutMs,
+    });
+    // Input that did not fully reach the child makes a success suspect; a failure speaks for itself.
+    if (s.stdinError !== undefined && result.isSuccess) {
+      throw new StdinError(this.program, `feeding stdin failed: ${s.stdinError.message}`, s.stdinError);
+    }
+    return result;
+  }
+
+  private text(pump: OutputPump, s: Settlement): string {
+    let bytes = pump.bytes();
+    if (bytes.length > MAX_STRING_BYTES) {
+      throw new OutputTooLargeError(
+        this.program,
+        pump.name,
+        `is ${bytes.length} bytes, too large for a string (use outputBytes() or outputLimit)`,
+      );
+    }
+    if (
+      pump.truncated &&
+      this.spec.outputLimit?.onOverflow === "drop-oldest" &&
+      this.spec.encoding === "utf-8"
+    ) {
+      bytes = skipPartialUtf8Start(bytes);
+    }
+    void s;
+    return decodeAll(bytes, this.spec.encoding);
+  }
+}
+
+function describeLimit(limit: { maxBytes: number | undefined; maxLines: number | undefined }): string {
+  const parts: string[] = [];
+  if (limit.maxBytes !== undefined) parts.push(`${limit.maxBytes} bytes`);
+  if (limit.maxLines !== undefined) parts.push(`${limit.maxLines} lines`);
+  return parts.join(", ");
+}
+
+/** The feed's outcome if it already finished; a feed stuck on a silent source is not waited for. */
+function settledOrUndefined(done: Promise<Error | undefined>): Promise<Error | undefined> {
+  return Promise.race([done, new Promise<undefined>((resolve) => setImmediate(() => resolve(undefined)))]);
+}

@@ -1,0 +1,162 @@
+/**
+ * Every verb, derived once from the three primitives of `ProcessRunner`. The data-vs-error
+ * table (API.md §2) lives here and nowhere else:
+ *
+ * | verb        | non-zero exit | timeout       | killed by signal |
+ * |-------------|---------------|---------------|------------------|
+ * | output      | data          | data          | data             |
+ * | run         | ExitError     | TimeoutError  | SignalledError   |
+ * | checked     | ExitError     | TimeoutError  | SignalledError   |
+ * | exitCode    | returned      | TimeoutError  | SignalledError   |
+ * | probe       | 0→true 1→false, else ExitError | TimeoutError | SignalledError |
+ * | parse/json  | ExitError     | TimeoutError  | SignalledError   |
+ * | firstLine   | (not checked) | TimeoutError  | (not checked)    |
+ */
+import type { Command } from "../command/command.js";
+import { SPEC } from "../command/spec.js";
+import {
+  ExitError,
+  InvalidInputError,
+  OutputTooLargeError,
+  ParseError,
+  SignalledError,
+  TimeoutError,
+} from "../errors.js";
+import type { ProcessResult } from "../result.js";
+import type { ProcessRunner } from "./runner.js";
+
+/** Stdout with trailing line terminators removed. Refuses a silently truncated capture. */
+export async function run(runner: ProcessRunner, command: Command): Promise<string> {
+  const result = refuseTruncated((await runner.output(command)).ensureSuccess());
+  return trimTrailingNewlines(result.stdout);
+}
+
+/** The full result, once it is known to be a success. Lenient about truncation (the flag is on the result). */
+export async function checked(runner: ProcessRunner, command: Command): Promise<ProcessResult<string>> {
+  return (await runner.output(command)).ensureSuccess();
+}
+
+/** The exit code, whatever it is. Deadlines and signals are errors: there is no code to return. */
+export async function exitCode(runner: ProcessRunner, command: Command): Promise<number> {
+  return codeOf(await runner.output(command));
+}
+
+/** Exit 0 → true, exit 1 → false (the `test`/`grep -q` convention); anything else is an error. */
+export async function probe(runner: ProcessRunner, command: Command): Promise<boolean> {
+  const result = await runner.output(command);
+  const code = codeOf(result);
+  if (code === 0) return true;
+  if (code === 1) return false;
+  throw new ExitError(result);
+}
+
+function codeOf(result: ProcessResult<string>): number {
+  if (result.timedOut) throw new TimeoutError(result, result.timeoutMs);
+  if (result.exitCode === null) throw new SignalledError(result);
+  return result.exitCode;
+}
+
+/** `fn(stdout)` of a successful, complete run. A throwing `fn` becomes `ParseError`. */
+export async function parse<T>(
+  runner: ProcessRunner,
+  command: Command,
+  fn: (stdout: string) => T,
+): Promise<T> {
+  requirePipedStdout(command, "parse");
+  const result = refuseTruncated((await runner.output(command)).ensureSuccess());
+  try {
+    return fn(result.stdout);
+  } catch (error) {
+    throw new ParseError(
+      result.program,
+      `parse failed: ${error instanceof Error ? error.message : String(error)}`,
+      error,
+    );
+  }
+}
+
+/** Stdout parsed as JSON. Bad JSON → `ParseError` with line, column and the text around it. */
+export async function json<T = unknown>(runner: ProcessRunner, command: Command): Promise<T> {
+  requirePipedStdout(command, "json");
+  const result = refuseTruncated((await runner.output(command)).ensureSuccess());
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch (error) {
+    throw new ParseError(result.program, describeJsonError(result.stdout, error), error);
+  }
+}
+
+/**
+ * The first stdout line matching `predicate`, or undefined when stdout ends without one.
+ * Stops reading and kills the tree as soon as a line matches.
+ */
+export async function firstLine(
+  runner: ProcessRunner,
+  command: Command,
+  predicate: (line: string) => boolean = () => true,
+): Promise<string | undefined> {
+  requirePipedStdout(command, "firstLine");
+  const proc = await runner.start(command);
+  try {
+    for await (const line of proc.stdoutLines()) {
+      if (predicate(line)) return line;
+    }
+    const finished = await proc.finish();
+    if (finished.outcome.kind === "timed-out" || finished.outcome.kind === "inactivity-timed-out") {
+      const result = await proc.output().catch(() => undefined);
+      if (result !== undefined) throw new TimeoutError(result, result.timeoutMs);
+    }
+    return undefined;
+  } finally {
+    await proc.kill();
+  }
+}
+
+export function trimTrailingNewlines(text: string): string {
+  let end = text.length;
+  while (end > 0) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== 10 && c !== 13) break;
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
+function refuseTruncated(result: ProcessResult<string>): ProcessResult<string> {
+  if (result.truncated) {
+    throw new OutputTooLargeError(
+      result.program,
+      "stdout",
+      "was truncated by its output limit; this verb refuses partial output",
+    );
+  }
+  return result;
+}
+
+function requirePipedStdout(command: Command, verb: string): void {
+  const mode = command[SPEC].stdout;
+  if (mode !== "pipe") {
+    const shown = typeof mode === "string" ? mode : "a file";
+    throw new InvalidInputError(
+      "stdout",
+      `${verb}() reads stdout, but stdout goes to ${shown}`,
+      command.program,
+    );
+  }
+}
+
+function describeJsonError(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /position (\d+)/.exec(message);
+  const position = match ? Number(match[1]) : text.length;
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < position && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const fragment = JSON.stringify(text.slice(Math.max(0, position - 40), position + 40));
+  return `invalid JSON at line ${line}, column ${position - lineStart + 1} (offset ${position}): ${message.split("\n")[0]} near ${fragment.slice(0, 160)}`;
+}
