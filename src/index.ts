@@ -6,7 +6,8 @@ export type { CommandOptions } from "./command/options.js";
 export type { LineHandler, OutputMode, OverflowPolicy } from "./command/spec.js";
 export type { StdinSource } from "./command/stdin-source.js";
 export { cmd } from "./command/template.js";
-export type { Mechanism } from "./containment/container.js";
+export type { ContainerStats, Mechanism } from "./containment/container.js";
+export { type HostContainment, hostContainment } from "./containment/host.js";
 export {
   CancelledError,
   CassetteMissError,
@@ -34,4 +35,11 @@ export { type Outcome, ProcessResult } from "./result.js";
 export { BaseRunner } from "./runner/base-runner.js";
 export { JobRunner, type JobRunnerOptions } from "./runner/job-runner.js";
 export { output, run } from "./runner/one-liners.js";
+export {
+  type GroupLimits,
+  ProcessGroup,
+  type ProcessGroupOptions,
+  type ShutdownOptions,
+  type ShutdownReport,
+} from "./runner/process-group.js";
 export type { ProcessRunner } from "./runner/runner.js";

@@ -1,7 +1,9 @@
 /**
  * The containment seam. A *container* is a set of processes that are torn down together;
- * a *backend* makes containers with one mechanism (cgroup v2, process groups). Nothing
- * outside this folder touches /proc, /sys/fs/cgroup or process groups.
+ * containers nest (a `ProcessGroup` is a container, each run inside it a child container),
+ * and killing a container kills everything nested in it. A *backend* makes top-level
+ * containers with one mechanism. Nothing outside this folder touches /proc,
+ * /sys/fs/cgroup or process groups.
  */
 import type { SpawnOptions } from "node:child_process";
 
@@ -12,6 +14,15 @@ export interface SpawnPlan {
   readonly file: string;
   readonly args: readonly string[];
   readonly options: SpawnOptions;
+}
+
+export interface ContainerStats {
+  /** Live processes in the container (whole tree under cgroup v2; group members under process groups). */
+  readonly processes: number;
+  /** CPU time used by the container's processes so far, where the host accounts it. */
+  readonly cpuTimeMs: number | undefined;
+  /** Peak memory of the container, where the host exposes it (cgroup v2 memory controller). */
+  readonly peakMemoryBytes: number | undefined;
 }
 
 export interface Container {
@@ -26,10 +37,19 @@ export interface Container {
   kill(): void;
   /** Resolves true as soon as no live member is left, false if `withinMs` passed first. */
   waitEmpty(withinMs: number): Promise<boolean>;
-  /** Members still alive, leaders or whole tree depending on the mechanism. */
+  /** Pids of live members. */
   members(): Promise<number[]>;
-  /** Kills whatever is left and frees the container's resources. Idempotent. */
-  release(): void;
+  stats(): Promise<ContainerStats>;
+  /** Stops every member where it stands (cgroup.freeze, or SIGSTOP to each group). */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** A nested container: killed with this one, and separately killable. */
+  createChild(): Container;
+  /**
+   * Frees the container. By default kills what is left first; with `{ kill: false }`
+   * leftovers stay alive and belong to the parent container until it is torn down.
+   */
+  release(options?: { kill?: boolean }): void;
 }
 
 export interface ContainmentBackend {

@@ -1,22 +1,32 @@
-/** Chooses the containment backend: explicit option, then PROCESSKIT_MECHANISM, then the best the host offers. */
-import { InvalidInputError } from "../errors.js";
+/**
+ * Chooses the containment backend: an explicit option, else PROCESSKIT_MECHANISM, else the
+ * best the host offers (cgroup v2 when usable, process groups otherwise). A *forced*
+ * mechanism that the host cannot provide is an error, never a silent downgrade; the
+ * automatic choice is observable (`runner.mechanism`, `proc.mechanism`, the spawn event,
+ * `hostContainment()`).
+ */
+import { InvalidInputError, UnsupportedError } from "../errors.js";
+import { CgroupBackend } from "./cgroup/backend.js";
 import type { ContainmentBackend, Mechanism } from "./container.js";
-import { ProcessGroupBackend } from "./process-group.js";
+import { ProcessGroupBackend } from "./pgroup/backend.js";
 
-const processGroup = new ProcessGroupBackend();
+export const processGroupBackend = new ProcessGroupBackend();
 
 export function isMechanism(value: unknown): value is Mechanism {
   return value === "cgroup-v2" || value === "process-group";
 }
 
-export function selectBackend(requested?: Mechanism): ContainmentBackend {
-  const wanted = requested ?? fromEnvironment();
-  if (wanted === undefined || wanted === "process-group") return processGroup;
-  // The cgroup v2 backend is not built yet: say so rather than silently downgrading.
-  throw new InvalidInputError("mechanism", `mechanism "${wanted}" is not available in this build`);
-}
-
-function fromEnvironment(): Mechanism | undefined {
+/** Validates a requested mechanism (option or environment) synchronously. */
+export function requestedMechanism(option: unknown): Mechanism | undefined {
+  if (option !== undefined) {
+    if (!isMechanism(option)) {
+      throw new InvalidInputError(
+        "mechanism",
+        `mechanism: expected "process-group" or "cgroup-v2", got ${JSON.stringify(option)}`,
+      );
+    }
+    return option;
+  }
   const value = process.env.PROCESSKIT_MECHANISM;
   if (value === undefined || value === "") return undefined;
   if (!isMechanism(value)) {
@@ -26,4 +36,19 @@ function fromEnvironment(): Mechanism | undefined {
     );
   }
   return value;
+}
+
+export async function resolveBackend(requested: Mechanism | undefined): Promise<ContainmentBackend> {
+  if (requested === "process-group") return processGroupBackend;
+  try {
+    return await CgroupBackend.get();
+  } catch (error) {
+    if (requested === "cgroup-v2") {
+      throw new UnsupportedError(
+        "cgroup-v2",
+        `cgroup-v2 containment is not available here: ${(error as Error).message}`,
+      );
+    }
+    return processGroupBackend;
+  }
 }

@@ -35,9 +35,14 @@ export interface ProcessDriver {
 export class ChildDriver implements ProcessDriver {
   readonly exited: Promise<LeaderExit>;
 
+  /**
+   * @param killOnRelease private containers kill leftovers when the run ends; a run inside a
+   *   shared group leaves them to the group.
+   */
   constructor(
     private readonly child: ChildProcess,
     private readonly container: Container,
+    private readonly killOnRelease = true,
   ) {
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
@@ -72,6 +77,6 @@ export class ChildDriver implements ProcessDriver {
     return this.container.waitEmpty(withinMs);
   }
   release(): void {
-    this.container.release();
+    this.container.release({ kill: this.killOnRelease });
   }
 }

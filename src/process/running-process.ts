@@ -239,6 +239,11 @@ export class RunningProcess implements AsyncDisposable {
 
   // ── control ──────────────────────────────────────────────────────────────
 
+  /** The containment mechanism of this run ("cgroup-v2", "process-group", or a test double's name). */
+  get mechanism(): string {
+    return this.driver.mechanism;
+  }
+
   /** Sends a signal to every process of the tree. */
   signal(signal: NodeJS.Signals): void {
     if (!this.settledFlag) this.driver.signalTree(signal);

@@ -3,22 +3,34 @@
  * group (`detached: true` → setsid), so `kill(-pgid)` reaches the leader and every ordinary
  * descendant. Documented hole: a descendant that calls setsid()/setpgid() leaves the group
  * and escapes teardown. The cgroup v2 backend has no such hole.
+ *
+ * Every live pgid is registered with the owner (exit sweep + sentinel), so even an owner that
+ * is SIGKILLed takes its groups down with it.
  */
 import type { SpawnOptions } from "node:child_process";
-import type { Container, ContainmentBackend, SpawnPlan } from "./container.js";
-import { pollUntil } from "./poll.js";
-import { liveMembersOfGroups } from "./proc.js";
+import type { Container, ContainerStats, ContainmentBackend, SpawnPlan } from "../container.js";
+import { owner } from "../owner/registry.js";
+import { pollUntil } from "../poll.js";
+import { liveMembersOfGroups } from "../proc.js";
 
 export class ProcessGroupContainer implements Container {
   readonly mechanism = "process-group" as const;
   private readonly pgids = new Set<number>();
+
+  constructor(private readonly parent: ProcessGroupContainer | undefined) {}
 
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     return { file, args, options: { ...options, detached: true } };
   }
 
   adopt(pid: number): void {
-    this.pgids.add(pid);
+    this.track(pid);
+    owner.registerGroup(pid);
+  }
+
+  private track(pgid: number): void {
+    this.pgids.add(pgid);
+    this.parent?.track(pgid);
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -38,9 +50,39 @@ export class ProcessGroupContainer implements Container {
     return this.pgids.size === 0 ? [] : liveMembersOfGroups(this.pgids);
   }
 
-  release(): void {
-    this.kill();
+  async stats(): Promise<ContainerStats> {
+    // Process groups keep no accounting of their own: only the count is known.
+    return { processes: (await this.members()).length, cpuTimeMs: undefined, peakMemoryBytes: undefined };
+  }
+
+  async freeze(): Promise<void> {
+    this.signal("SIGSTOP");
+  }
+
+  async thaw(): Promise<void> {
+    this.signal("SIGCONT");
+  }
+
+  createChild(): Container {
+    return new ProcessGroupContainer(this);
+  }
+
+  release(options: { kill?: boolean } = {}): void {
+    if (options.kill !== false) {
+      this.kill();
+      this.forgetEmptyGroups();
+      // Groups still dying are forgotten by the owner once empty (pgids are reused).
+      for (const pgid of this.pgids) {
+        owner.forgetGroupWhenEmpty(pgid);
+        this.parent?.untrack(pgid);
+      }
+    }
     this.pgids.clear();
+  }
+
+  private untrack(pgid: number): void {
+    this.pgids.delete(pgid);
+    this.parent?.untrack(pgid);
   }
 
   private isEmpty(): boolean {
@@ -51,12 +93,17 @@ export class ProcessGroupContainer implements Container {
 
   /** A group with no process at all is gone for good; forgetting it avoids signalling a reused pgid. */
   private forgetEmptyGroups(): void {
-    for (const pgid of this.pgids) if (!signalGroup(pgid, 0)) this.pgids.delete(pgid);
+    for (const pgid of this.pgids) {
+      if (!signalGroup(pgid, 0)) {
+        this.untrack(pgid);
+        owner.unregisterGroup(pgid);
+      }
+    }
   }
 }
 
 /** Signals a process group; false when it no longer exists. */
-function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
     process.kill(-pgid, signal);
     return true;
@@ -68,6 +115,6 @@ function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 export class ProcessGroupBackend implements ContainmentBackend {
   readonly mechanism = "process-group" as const;
   createContainer(): Container {
-    return new ProcessGroupContainer();
+    return new ProcessGroupContainer(undefined);
   }
 }

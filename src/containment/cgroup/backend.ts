@@ -1,0 +1,90 @@
+/**
+ * The cgroup v2 backend. One owner cgroup per event loop, `<own cgroup>/processkit-<pid>-<thread>-<rand>`,
+ * created on first use and handed to the owner (exit sweep + sentinel); one sub-cgroup per
+ * container inside it. A successful mkdir does not prove that migration is allowed, so the
+ * first use runs one real launch into a probe cgroup (async; never a synchronous
+ * cgroup.procs write on the main thread).
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { threadId } from "node:worker_threads";
+import type { Container, ContainmentBackend } from "../container.js";
+import { owner } from "../owner/registry.js";
+import { CgroupContainer } from "./container.js";
+import { removeTree } from "./control-files.js";
+import { launcherPlan } from "./launcher.js";
+import { locateCgroup } from "./locate.js";
+
+export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export class CgroupBackend implements ContainmentBackend {
+  readonly mechanism = "cgroup-v2" as const;
+
+  /** @internal Use `CgroupBackend.get()`: it creates the owner cgroup and probes migration first. */
+  constructor(readonly ownerDir: string) {}
+
+  createContainer(): Container {
+    return CgroupContainer.inside(this.ownerDir);
+  }
+
+  /** The backend for this event loop, once the probe proved that migration works. */
+  static get(): Promise<CgroupBackend> {
+    probe ??= create();
+    return probe;
+  }
+
+  /** What the probe concluded, if it ran (undefined before the first use). */
+  static settled(): CgroupBackend | Error | undefined {
+    return settledValue;
+  }
+}
+
+let probe: Promise<CgroupBackend> | undefined;
+let settledValue: CgroupBackend | Error | undefined;
+
+async function create(): Promise<CgroupBackend> {
+  try {
+    const located = locateCgroup();
+    if (!located.ok) throw new Error(located.reason);
+    const ownerDir = `${located.path}/processkit-${process.pid}-${threadId}-${randomBytes(3).toString("hex")}`;
+    try {
+      mkdirSync(ownerDir);
+    } catch (error) {
+      throw new Error(`cannot create ${ownerDir}: ${(error as Error).message}`);
+    }
+    owner.adoptCgroup(ownerDir);
+    await probeMigration(ownerDir);
+    const backend = new CgroupBackend(ownerDir);
+    settledValue = backend;
+    return backend;
+  } catch (error) {
+    settledValue = error as Error;
+    throw error;
+  }
+}
+
+/** One real launch into a throwaway sub-cgroup: proves the launcher can join before we rely on it. */
+async function probeMigration(ownerDir: string): Promise<void> {
+  const container = CgroupContainer.inside(ownerDir);
+  try {
+    const plan = launcherPlan(container.dir, "/bin/sh", ["-c", "exit 0"], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const child = spawn(plan.file, plan.args, plan.options);
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("error", () => resolve(-1));
+      child.once("close", (c) => resolve(c));
+    });
+    if (code !== 0) {
+      removeTree(ownerDir);
+      throw new Error(`joining a cgroup failed (${stderr.trim().split("\n").pop() || `exit ${code}`})`);
+    }
+  } finally {
+    container.release();
+  }
+}

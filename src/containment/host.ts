@@ -1,0 +1,72 @@
+/**
+ * `hostContainment()`: a spawn-free report of what containment this host gives us — the
+ * mechanism the default runner would use, where our cgroups go, what survives the owner's
+ * death, and which limits are enforceable — with the reasons behind each downgrade.
+ */
+import { accessSync, constants } from "node:fs";
+import type { LimitKind } from "../errors.js";
+import { CgroupBackend } from "./cgroup/backend.js";
+import { enforceableLimits } from "./cgroup/limits.js";
+import { locateCgroup } from "./cgroup/locate.js";
+import type { Mechanism } from "./container.js";
+import { requestedMechanism } from "./select.js";
+
+export interface HostContainment {
+  readonly mechanism: Mechanism;
+  /** The cgroup our owner cgroups are created in (cgroup v2 only). */
+  readonly cgroupPath?: string;
+  /**
+   * What is torn down if this process dies abruptly (even SIGKILL):
+   * "whole-tree" — every descendant (cgroup v2 + sentinel);
+   * "direct-child" — each child's process group, but not descendants that left it with setsid;
+   * "none" — only orderly exits are covered (no /bin/sh for the sentinel).
+   */
+  readonly parentDeath: "whole-tree" | "direct-child" | "none";
+  readonly limits: Readonly<Record<LimitKind, boolean>>;
+  readonly reasons: readonly string[];
+}
+
+export function hostContainment(): HostContainment {
+  const reasons: string[] = [];
+  const forced = requestedMechanism(undefined);
+  const located = locateCgroup();
+  const probed = CgroupBackend.settled();
+  let mechanism: Mechanism = "process-group";
+  if (forced === "process-group") {
+    reasons.push("process groups forced by PROCESSKIT_MECHANISM");
+  } else if (!located.ok) {
+    reasons.push(`cgroup v2 unusable: ${located.reason}`);
+  } else if (probed instanceof Error) {
+    reasons.push(`cgroup v2 unusable: ${probed.message}`);
+  } else {
+    mechanism = "cgroup-v2";
+    if (probed === undefined)
+      reasons.push("cgroup v2 located and writable; migration is probed at the first run");
+  }
+  if (mechanism === "process-group")
+    reasons.push("process groups: a descendant that calls setsid() escapes teardown");
+
+  let sentinel = true;
+  try {
+    accessSync("/bin/sh", constants.X_OK);
+  } catch {
+    sentinel = false;
+    reasons.push("no /bin/sh: no owner-death sentinel, only orderly exits are covered");
+  }
+  const parentDeath = !sentinel ? "none" : mechanism === "cgroup-v2" ? "whole-tree" : "direct-child";
+
+  const limits: Record<LimitKind, boolean> =
+    mechanism === "cgroup-v2" && located.ok
+      ? enforceableLimits(located.path)
+      : { memoryMax: false, maxProcesses: false, cpuQuota: false };
+  const missing = (Object.keys(limits) as LimitKind[]).filter((k) => !limits[k]);
+  if (missing.length > 0) reasons.push(`limits not enforceable here: ${missing.join(", ")}`);
+
+  return {
+    mechanism,
+    ...(mechanism === "cgroup-v2" && located.ok ? { cgroupPath: located.path } : {}),
+    parentDeath,
+    limits,
+    reasons,
+  };
+}

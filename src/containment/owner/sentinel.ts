@@ -1,0 +1,110 @@
+/**
+ * The owner-death sentinel: one tiny /bin/sh per owner (per event loop), started detached with
+ * our end of a pipe as its stdin. It ignores the usual termination signals and just reads.
+ * When the pipe reaches EOF — the owner exited, threw, was SIGKILLed, or its worker thread
+ * was terminated — it kills the owner cgroup (recursively, via cgroup.kill) and every
+ * registered process group, waits for the cgroup to empty, and removes it depth-first.
+ *
+ * The sentinel is `unref`'d (it never keeps the owner alive) and is respawned if it dies while
+ * the owner lives. Its helpers (`rmdir`, `sleep`) come from fixed system directories.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+
+const SCRIPT = `
+trap '' INT HUP TERM QUIT PIPE USR1 USR2
+cg=$0
+groups=' '
+while IFS= read -r line; do
+  case $line in
+    =*) cg=\${line#=} ;;
+    +*) groups="$groups\${line#+} " ;;
+    -*) p=\${line#-}
+        case $groups in *" $p "*) groups="\${groups%%" $p "*} \${groups#*" $p "}" ;; esac ;;
+  esac
+done
+if [ -n "$cg" ] && [ -d "$cg" ]; then echo 1 > "$cg/cgroup.kill" 2>/dev/null; fi
+for p in $groups; do kill -KILL -$p 2>/dev/null; done
+rmtree() {
+  for d in "$1"/*/; do [ -d "$d" ] && rmtree "\${d%/}"; done
+  rmdir "$1" 2>/dev/null
+}
+if [ -n "$cg" ] && [ -d "$cg" ]; then
+  i=0
+  while [ $i -lt 250 ]; do
+    first=
+    IFS= read -r first < "$cg/cgroup.events" 2>/dev/null
+    [ "$first" = "populated 1" ] || break
+    sleep 0.02
+    i=$((i + 1))
+  done
+  rmtree "$cg"
+fi
+`;
+
+/** Fixed system directories only: the sentinel never resolves helpers through the user's PATH. */
+const SYSTEM_PATH = "/usr/bin:/bin";
+
+export class Sentinel {
+  private child: ChildProcess | undefined;
+  private stopped = false;
+
+  /** @param state what to replay into a (re)spawned sentinel: the owner cgroup ("" if none) and live groups. */
+  constructor(private readonly state: () => { cgroupDir: string; groups: Iterable<number> }) {
+    this.spawn();
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  register(pgid: number): void {
+    this.send(`+${pgid}\n`);
+  }
+
+  unregister(pgid: number): void {
+    this.send(`-${pgid}\n`);
+  }
+
+  /** The owner cgroup to kill and remove on owner death. */
+  setCgroup(dir: string): void {
+    this.send(`=${dir}\n`);
+  }
+
+  /** Tests and orderly shutdown: close our end, the sentinel cleans up and exits. */
+  stop(): void {
+    this.stopped = true;
+    this.child?.stdin?.end();
+  }
+
+  private send(line: string): void {
+    const stdin = this.child?.stdin;
+    if (stdin && !stdin.destroyed) stdin.write(line);
+  }
+
+  private spawn(): void {
+    let child: ChildProcess;
+    try {
+      child = spawn("/bin/sh", ["-c", SCRIPT, ""], {
+        detached: true,
+        stdio: ["pipe", "ignore", "ignore"],
+        env: { PATH: SYSTEM_PATH },
+        cwd: "/",
+      });
+    } catch {
+      return; // no /bin/sh: the exit sweep still covers orderly exits
+    }
+    child.on("error", () => {});
+    child.stdin?.on("error", () => {});
+    child.once("exit", () => {
+      if (this.child === child) this.child = undefined;
+      // Killed while we live: start a new one so owner death stays covered.
+      if (!this.stopped) this.spawn();
+    });
+    child.unref();
+    (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    this.child = child;
+    const { cgroupDir, groups } = this.state();
+    if (cgroupDir !== "") this.setCgroup(cgroupDir);
+    for (const pgid of groups) this.register(pgid);
+  }
+}

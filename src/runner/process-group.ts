@@ -1,0 +1,211 @@
+/**
+ * `ProcessGroup`: one shared container for several children — a runner with every verb.
+ * Each run gets a nested container inside the group, so a run's own deadline or cancel kills
+ * that run's subtree only, while `kill()`/`shutdown()` reach everything in the group. When a
+ * run's leader exits, what it left behind stays in the group (that is what a shared group is
+ * for) until the group is shut down; verbs still resolve, because a pipe held by a leftover
+ * is only waited for briefly.
+ */
+import type { Command } from "../command/command.js";
+import { type Duration, parseDuration } from "../command/duration.js";
+import { parseSize, type Size } from "../command/size.js";
+import { SPEC } from "../command/spec.js";
+import { CgroupContainer } from "../containment/cgroup/container.js";
+import { applyLimits, type Limits } from "../containment/cgroup/limits.js";
+import type { Container, ContainerStats, Mechanism } from "../containment/container.js";
+import { requestedMechanism, resolveBackend } from "../containment/select.js";
+import { CancelledError, InvalidInputError, ResourceLimitError, UnsupportedError } from "../errors.js";
+import { ChildDriver } from "../process/driver.js";
+import { launch } from "../process/launch.js";
+import { RunningProcess } from "../process/running-process.js";
+import type { ProcessResult } from "../result.js";
+import { BaseRunner } from "./base-runner.js";
+
+export interface GroupLimits {
+  /** Memory ceiling for the whole group, bytes or "512M". */
+  memoryMax?: Size;
+  /** Most processes alive at once in the group. */
+  maxProcesses?: number;
+  /** CPU bandwidth in cores (0.5 = half a core). */
+  cpuQuota?: number;
+}
+
+export interface ProcessGroupOptions {
+  mechanism?: Mechanism;
+  limits?: GroupLimits;
+}
+
+export interface ShutdownOptions {
+  /** How long members get after SIGTERM (default "2s"); ends early when the group is empty. */
+  grace?: Duration;
+  /** SIGKILL what is left after the grace (default true). */
+  escalate?: boolean;
+}
+
+export interface ShutdownReport {
+  /** Members alive when the shutdown began. */
+  readonly membersBefore: number;
+  /** True when everything exited within the grace. */
+  readonly drained: boolean;
+  /** True when survivors were SIGKILLed. */
+  readonly escalated: boolean;
+  /** Members still alive at the end (only possible with `escalate: false`). */
+  readonly survivors: number;
+  readonly elapsedMs: number;
+}
+
+/** After SIGKILL, the longest we wait for the kernel to finish the tree. */
+const GONE_BOUND_MS = 5_000;
+
+export class ProcessGroup extends BaseRunner implements AsyncDisposable {
+  private closed = false;
+
+  private constructor(
+    private readonly container: Container,
+    readonly mechanism: Mechanism,
+  ) {
+    super();
+  }
+
+  /** Creates a group. Limits the host cannot enforce reject with `ResourceLimitError`. */
+  static async create(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
+    const limits = parseLimits(options.limits);
+    const backend = await resolveBackend(requestedMechanism(options.mechanism));
+    const container = backend.createContainer();
+    if (Object.values(limits).some((v) => v !== undefined)) {
+      try {
+        if (!(container instanceof CgroupContainer)) {
+          const kind =
+            (Object.keys(limits) as Array<keyof Limits>).find((k) => limits[k] !== undefined) ?? "memoryMax";
+          throw new ResourceLimitError(
+            kind,
+            "limits need cgroup v2 containment; this group uses process groups",
+          );
+        }
+        applyLimits(container.dir, limits);
+      } catch (error) {
+        container.release();
+        throw error;
+      }
+    }
+    return new ProcessGroup(container, backend.mechanism);
+  }
+
+  start(command: Command): Promise<RunningProcess> {
+    return this.launch(command, false);
+  }
+
+  async output(command: Command): Promise<ProcessResult<string>> {
+    return (await this.launch(command, true)).output();
+  }
+
+  async outputBytes(command: Command): Promise<ProcessResult<Uint8Array>> {
+    return (await this.launch(command, true)).outputBytes();
+  }
+
+  /** Pids alive in the group (the whole tree under cgroup v2; group members under process groups). */
+  members(): Promise<number[]> {
+    return this.container.members();
+  }
+
+  stats(): Promise<ContainerStats> {
+    return this.container.stats();
+  }
+
+  /** Sends a signal to every member. */
+  async signal(signal: NodeJS.Signals): Promise<void> {
+    this.container.signal(signal);
+  }
+
+  /** Stops every member where it stands (cgroup.freeze, or SIGSTOP). Children started meanwhile start frozen under cgroup v2. */
+  suspend(): Promise<void> {
+    return this.container.freeze();
+  }
+
+  resume(): Promise<void> {
+    return this.container.thaw();
+  }
+
+  /** SIGTERM to everyone, wait up to `grace` (ends early when empty), then SIGKILL the rest unless `escalate: false`. */
+  async shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+    const graceMs = parseDuration(options.grace ?? "2s", "grace");
+    const escalate = options.escalate ?? true;
+    const started = performance.now();
+    const membersBefore = (await this.container.members()).length;
+    // A frozen member cannot act on SIGTERM: thaw first so the grace means something.
+    await this.container.thaw();
+    this.container.signal("SIGTERM");
+    const drained = await this.container.waitEmpty(graceMs);
+    let escalated = false;
+    if (!drained && escalate) {
+      escalated = true;
+      this.container.kill();
+      await this.container.waitEmpty(GONE_BOUND_MS);
+    }
+    const survivors = drained ? 0 : (await this.container.members()).length;
+    return { membersBefore, drained, escalated, survivors, elapsedMs: performance.now() - started };
+  }
+
+  /** Kills every member at once and resolves when they are gone. Idempotent; the group stays usable. */
+  async kill(): Promise<void> {
+    this.container.kill();
+    await this.container.waitEmpty(GONE_BOUND_MS);
+  }
+
+  /** Kills everything, waits until it is gone, and frees the group. Further runs are refused. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.kill();
+    this.container.release();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private async launch(command: Command, bulk: boolean): Promise<RunningProcess> {
+    const spec = command[SPEC];
+    if (this.closed)
+      throw new UnsupportedError("start", `${spec.program}: this ProcessGroup is closed`, spec.program);
+    if (spec.cancelSignal?.aborted) throw new CancelledError(spec.program, spec.cancelSignal.reason);
+    const run = this.container.createChild();
+    try {
+      const launched = await launch(spec, run);
+      return new RunningProcess(spec, new ChildDriver(launched.child, run, false), {
+        killTreeOnExit: false,
+        closeStdin: bulk,
+      });
+    } catch (error) {
+      run.release();
+      throw error;
+    }
+  }
+}
+
+function parseLimits(limits: GroupLimits | undefined): Limits {
+  if (limits === undefined) return {};
+  if (typeof limits !== "object" || limits === null)
+    throw new InvalidInputError("limits", "limits: expected an object");
+  const out: { memoryMax?: number; maxProcesses?: number; cpuQuota?: number } = {};
+  if (limits.memoryMax !== undefined) out.memoryMax = parseSize(limits.memoryMax, "limits.memoryMax");
+  if (limits.maxProcesses !== undefined) {
+    if (!Number.isSafeInteger(limits.maxProcesses) || limits.maxProcesses < 1) {
+      throw new InvalidInputError(
+        "limits.maxProcesses",
+        `limits.maxProcesses: expected an integer >= 1, got ${String(limits.maxProcesses)}`,
+      );
+    }
+    out.maxProcesses = limits.maxProcesses;
+  }
+  if (limits.cpuQuota !== undefined) {
+    if (typeof limits.cpuQuota !== "number" || !Number.isFinite(limits.cpuQuota) || limits.cpuQuota <= 0) {
+      throw new InvalidInputError(
+        "limits.cpuQuota",
+        `limits.cpuQuota: expected a number of cores > 0, got ${String(limits.cpuQuota)}`,
+      );
+    }
+    out.cpuQuota = limits.cpuQuota;
+  }
+  return out;
+}
