@@ -43,3 +43,19 @@ export {
   type ShutdownReport,
 } from "./runner/process-group.js";
 export type { ProcessRunner } from "./runner/runner.js";
+export {
+  type BatchEntry,
+  type BatchOptions,
+  type Finishable,
+  type FirstFinished,
+  outputAll,
+  outputStream,
+  type StreamedEntry,
+  waitAll,
+  waitAny,
+} from "./batch/index.js";
+export type { ProcessEvent, ProcessShutdownOptions } from "./process/running-process.js";
+export type { ReadinessPredicate } from "./process/readiness/wait-for.js";
+export type { StatusMatcher, WaitForHttpOptions } from "./process/readiness/wait-for-http.js";
+export type { LineMatcher } from "./process/readiness/wait-for-line.js";
+export type { PortTarget } from "./process/readiness/wait-for-port.js";

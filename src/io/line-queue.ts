@@ -1,5 +1,6 @@
 /**
- * An async iterable of lines fed in batches by a pump. One consumer. When the consumer falls
+ * An async iterable of lines (or, for `events()`, tagged line events) fed in batches by a
+ * pump. One consumer. When the consumer falls
  * behind, `onPressure(true)` asks the pump to pause the pipe (the child then blocks on
  * write instead of our memory growing); `onPressure(false)` resumes it. Breaking out of the
  * loop switches the queue to discard mode, so the pipe keeps draining and nothing hangs.
@@ -7,20 +8,20 @@
 const HIGH_WATER = 16_384;
 const LOW_WATER = 1_024;
 
-export class LineQueue implements AsyncIterableIterator<string> {
-  private batches: string[][] = [];
+export class LineQueue<T = string> implements AsyncIterableIterator<T> {
+  private batches: T[][] = [];
   private index = 0; // position in batches[0]
   private size = 0;
   private ended = false;
   private failure: unknown;
   private discarding = false;
   private paused = false;
-  private waiter: ((result: IteratorResult<string>) => void) | undefined;
+  private waiter: ((result: IteratorResult<T>) => void) | undefined;
   private rejecter: ((error: unknown) => void) | undefined;
 
   constructor(private readonly onPressure: (paused: boolean) => void = () => {}) {}
 
-  push(lines: string[]): void {
+  push(lines: T[]): void {
     if (this.discarding || this.ended || lines.length === 0) return;
     if (this.waiter !== undefined) {
       const resolve = this.waiter;
@@ -54,7 +55,7 @@ export class LineQueue implements AsyncIterableIterator<string> {
     }
   }
 
-  next(): Promise<IteratorResult<string>> {
+  next(): Promise<IteratorResult<T>> {
     if (this.size > 0) return Promise.resolve(this.take());
     if (this.ended || this.discarding) {
       if (this.failure !== undefined && !this.discarding) {
@@ -70,7 +71,7 @@ export class LineQueue implements AsyncIterableIterator<string> {
     });
   }
 
-  return(): Promise<IteratorResult<string>> {
+  return(): Promise<IteratorResult<T>> {
     this.discarding = true;
     this.batches = [];
     this.size = 0;
@@ -85,9 +86,9 @@ export class LineQueue implements AsyncIterableIterator<string> {
     return this;
   }
 
-  private take(): IteratorResult<string> {
-    const batch = this.batches[0] as string[];
-    const value = batch[this.index++] as string;
+  private take(): IteratorResult<T> {
+    const batch = this.batches[0] as T[];
+    const value = batch[this.index++] as T;
     if (this.index === batch.length) {
       this.batches.shift();
       this.index = 0;

@@ -2,12 +2,19 @@
  * The pump for one output stream: it always drains the pipe, and fans each chunk out to the
  * capture (what the result keeps), the line handlers (`onStdoutLine`) and, once someone
  * iterates the lines, a `LineQueue`. Line splitting costs nothing unless a line consumer exists.
+ *
+ * The line cursor: line probes (`waitForLine`) *watch* the stream without taking it. A probe
+ * scans from the cursor (replaying what the capture kept, then live chunks) and, on a match,
+ * moves the cursor just past the matched line. The capture itself is untouched (`output()`
+ * still has everything); a later line consumer (`stdoutLines()`, `events()`) starts at the
+ * cursor, so it continues right after the matched line.
  */
 import type { Readable } from "node:stream";
 import type { LineHandler, OutputLimitSpec } from "../command/spec.js";
 import type { OutputStream } from "../errors.js";
 import { type Capture, createCapture } from "./capture/index.js";
 import { LineQueue } from "./line-queue.js";
+import { LineScanner } from "./line-scanner.js";
 import { createLineSplitter, type LineSplitter } from "./line-splitter.js";
 
 export interface PumpOptions {
@@ -20,6 +27,18 @@ export interface PumpOptions {
   readonly onOverflow: (stream: OutputStream) => void;
 }
 
+/** Where a line consumer's batches go. */
+export interface LineSink {
+  push(lines: string[]): void;
+  /** The stream ended (after the final unterminated line was pushed). */
+  end(): void;
+}
+
+interface Watcher {
+  readonly scanner: LineScanner;
+  readonly onEnd: () => void;
+}
+
 export class OutputPump {
   /** Resolves when the stream ended or was destroyed (or at once when there is no stream). */
   readonly ended: Promise<void>;
@@ -27,11 +46,16 @@ export class OutputPump {
   private captureConsumed = false;
   private readonly handlers: LineHandler[];
   private handlerSplitter: LineSplitter | undefined;
-  private queue: LineQueue | undefined;
+  private sink: LineSink | undefined;
   private queueSplitter: LineSplitter | undefined;
   private overflowReported = false;
   private finished = false;
   private finalBytes: Uint8Array | undefined;
+  /** Bytes seen so far (kept or not). */
+  private seen = 0;
+  /** Absolute offset where the next line consumer starts (moved by line probes). */
+  private cursor = 0;
+  private readonly watchers = new Set<Watcher>();
 
   constructor(
     readonly name: OutputStream,
@@ -53,7 +77,8 @@ export class OutputPump {
         this.finished = true;
         this.handlerSplitter?.end();
         this.queueSplitter?.end();
-        this.queue?.end();
+        this.sink?.end();
+        for (const watcher of [...this.watchers]) this.endWatcher(watcher);
         resolve();
       };
       stream.once("end", done);
@@ -66,6 +91,8 @@ export class OutputPump {
 
   private onData(chunk: Buffer): void {
     this.options.onActivity?.();
+    const at = this.seen;
+    this.seen += chunk.length;
     const capture = this.capture;
     if (capture !== undefined) {
       capture.push(chunk);
@@ -76,6 +103,12 @@ export class OutputPump {
     }
     this.handlerSplitter?.push(chunk);
     this.queueSplitter?.push(chunk);
+    if (this.watchers.size > 0) {
+      for (const watcher of [...this.watchers]) {
+        watcher.scanner.feed(chunk, at);
+        if (watcher.scanner.done) this.watchers.delete(watcher);
+      }
+    }
   }
 
   /** Calls each handler per line; a handler that throws is disabled and the run goes on. */
@@ -101,25 +134,93 @@ export class OutputPump {
    * Throws on a second call: lines have exactly one consumer.
    */
   lines(): LineQueue {
-    if (this.queue !== undefined || this.captureConsumed)
+    const queue = new LineQueue((paused) => (paused ? this.pause() : this.resume()));
+    this.takeLines(queue);
+    return queue;
+  }
+
+  /**
+   * The general form of `lines()`: batches go to `sink` (`events()` merges two streams into
+   * one queue this way). Replay starts at the line cursor, so lines a probe consumed are skipped.
+   */
+  takeLines(sink: LineSink): void {
+    if (this.sink !== undefined || this.captureConsumed)
       throw new Error(`${this.name} is already being consumed`);
-    const queue = new LineQueue((paused) => {
-      if (paused) this.stream?.pause();
-      else this.stream?.resume();
-    });
-    this.queue = queue;
-    const splitter = createLineSplitter(this.options.encoding, (lines) => queue.push(lines));
-    const captured = this.capture?.finish();
+    this.sink = sink;
+    const splitter = createLineSplitter(this.options.encoding, (lines) => sink.push(lines));
+    const replay = this.keptFrom(this.cursor);
     this.capture = undefined;
     this.captureConsumed = true;
-    if (captured !== undefined && captured.length > 0) splitter.push(captured);
+    if (replay !== undefined && replay.bytes.length > 0) splitter.push(replay.bytes);
     if (this.finished || this.stream === null) {
       splitter.end();
-      queue.end();
+      sink.end();
     } else {
       this.queueSplitter = splitter;
     }
-    return queue;
+  }
+
+  /** Pauses the pipe (consumer backpressure). The child blocks on write; nothing is lost. */
+  pause(): void {
+    this.stream?.pause();
+  }
+
+  resume(): void {
+    this.stream?.resume();
+  }
+
+  /**
+   * Watches lines from the line cursor on, without taking the stream: `onLine` sees every line
+   * (captured ones first, then live ones) until it returns true, which moves the cursor just
+   * past that line. `onEnd` runs if the stream ends first. Returns a function that stops watching.
+   * Throws when a line consumer already took the stream (nothing is left to replay).
+   */
+  watchLines(onLine: (line: string) => boolean, onEnd: () => void): () => void {
+    if (this.captureConsumed) throw new Error(`${this.name} is already being consumed as lines`);
+    const scanner = new LineScanner(this.options.encoding, this.cursor, (line, end) => {
+      if (!onLine(line)) return false;
+      if (end > this.cursor) this.cursor = end;
+      return true;
+    });
+    const watcher: Watcher = { scanner, onEnd };
+    const replay = this.keptFrom(this.cursor);
+    if (replay !== undefined) {
+      scanner.feed(replay.bytes, replay.at);
+      if (scanner.done) return () => {};
+      // A sealed capture kept less than was seen: jump over the gap.
+      if (replay.at + replay.bytes.length < this.seen) scanner.skipTo(this.seen);
+    }
+    if (this.finished || this.stream === null) {
+      this.endWatcher(watcher);
+      return () => {};
+    }
+    this.watchers.add(watcher);
+    return () => {
+      this.watchers.delete(watcher);
+    };
+  }
+
+  private endWatcher(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    // The final unterminated line may still match; only a miss ends the watch.
+    if (!watcher.scanner.done && !watcher.scanner.end()) watcher.onEnd();
+  }
+
+  /** The kept bytes from absolute offset `from` on (or from the oldest kept byte), with their offset. */
+  private keptFrom(from: number): { bytes: Uint8Array; at: number } | undefined {
+    const capture = this.capture;
+    if (capture === undefined) return undefined;
+    const kept = capture.finish();
+    // A drop-oldest capture keeps the newest bytes; every other capture keeps a prefix.
+    const keptStart = this.options.limit?.onOverflow === "drop-oldest" ? this.seen - kept.length : 0;
+    const at = Math.max(from, keptStart);
+    const offset = Math.min(at - keptStart, kept.length);
+    return { bytes: offset === 0 ? kept : kept.subarray(offset), at };
+  }
+
+  /** False when the stream goes elsewhere (inherit, a file, ignore). */
+  get piped(): boolean {
+    return this.stream !== null;
   }
 
   /** True once `lines()` took the stream: the capture no longer holds it. */

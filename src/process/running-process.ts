@@ -10,16 +10,39 @@
  * `CancelledError`); an `onOverflow: "error"` limit beats a result; a deadline that fired makes
  * the outcome `timed-out` whatever the child did during its grace.
  */
+import { type Duration, parseDuration } from "../command/duration.js";
 import type { CommandSpec } from "../command/spec.js";
-import { CancelledError, type OutputStream, OutputTooLargeError, StdinError } from "../errors.js";
+import {
+  CancelledError,
+  InvalidInputError,
+  type OutputStream,
+  OutputTooLargeError,
+  StdinError,
+} from "../errors.js";
 import { channels, publish, type TeardownEvent } from "../events.js";
 import { decodeAll, MAX_STRING_BYTES, skipPartialUtf8Start } from "../io/decode.js";
-import type { LineQueue } from "../io/line-queue.js";
+import { LineQueue } from "../io/line-queue.js";
 import { OutputPump } from "../io/output-pump.js";
 import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
 import { type Outcome, ProcessResult } from "../result.js";
 import type { LeaderExit, ProcessDriver } from "./driver.js";
 import { PipeStdin, type ProcessStdin } from "./process-stdin.js";
+import type { ProbeTarget } from "./readiness/probe.js";
+import { parseWithin } from "./readiness/probe.js";
+import { checkPredicate, type ReadinessPredicate, waitFor as waitForProbe } from "./readiness/wait-for.js";
+import {
+  checkStatus,
+  checkUrl,
+  type WaitForHttpOptions,
+  waitForHttp as waitForHttpProbe,
+} from "./readiness/wait-for-http.js";
+import {
+  checkMatcher,
+  type LineMatcher,
+  waitForLine as waitForLineProbe,
+} from "./readiness/wait-for-line.js";
+import { checkPath, waitForPath as waitForPathProbe } from "./readiness/wait-for-path.js";
+import { checkPort, type PortTarget, waitForPort as waitForPortProbe } from "./readiness/wait-for-port.js";
 import { after, type Cancellable, InactivityTimer } from "./timer.js";
 
 /** After the tree was killed, how long a pipe may stay open (held by an escaped process) before we stop reading it. */
@@ -48,6 +71,19 @@ interface Settlement {
 }
 
 type StopCause = TeardownEvent["cause"];
+
+/** One item of `events()`: a line of either stream, in arrival order, then the exit. */
+export type ProcessEvent =
+  | { readonly type: "stdout"; readonly line: string }
+  | { readonly type: "stderr"; readonly line: string }
+  | { readonly type: "exit"; readonly outcome: Outcome };
+
+export interface ProcessShutdownOptions {
+  /** How long after SIGTERM before SIGKILL (default 2 s; 0 = SIGKILL at once). Ends early when the tree is gone. */
+  readonly grace?: Duration;
+  /** @deprecated the same in milliseconds; use `grace`. */
+  readonly graceMs?: number;
+}
 
 export interface RunningProcessOptions {
   /** Private container: kill what is left when the leader exits. False inside a shared group. */
@@ -259,9 +295,18 @@ export class RunningProcess implements AsyncDisposable {
     await this.settlement;
   }
 
-  /** SIGTERM to the tree, wait up to `grace` (ends early when empty), then SIGKILL. Resolves when gone. */
-  async shutdown(options: { graceMs?: number } = {}): Promise<Finished> {
-    const graceMs = options.graceMs ?? 2_000;
+  /**
+   * SIGTERM to the tree, wait up to `grace` (default 2 s; ends early when empty), then SIGKILL.
+   * Resolves when gone. An invalid `grace` throws `InvalidInputError` before anything is signalled.
+   */
+  shutdown(options: ProcessShutdownOptions = {}): Promise<Finished> {
+    let graceMs = 2_000;
+    if (options.grace !== undefined) graceMs = parseDuration(options.grace, "grace", this.program);
+    else if (options.graceMs !== undefined) graceMs = parseDuration(options.graceMs, "graceMs", this.program);
+    return this.shutdownAfter(graceMs);
+  }
+
+  private async shutdownAfter(graceMs: number): Promise<Finished> {
     if (!this.settledFlag && this.stopCause === undefined && !this.leaderExited) {
       this.stopCause = "shutdown";
       this.teardownEvent("shutdown", graceMs > 0 ? "graceful" : "kill", graceMs);
@@ -290,6 +335,106 @@ export class RunningProcess implements AsyncDisposable {
 
   stderrLines(): AsyncIterableIterator<string> {
     return this.linesOf(this.stderrPump);
+  }
+
+  /**
+   * Both streams as one async iterable, in arrival order, ending with the exit event. It takes
+   * both streams (like `stdoutLines()` and `stderrLines()` together; either one taken → throws).
+   * A cancel ends it with `CancelledError` after the buffered events; a deadline ends it with an
+   * exit event whose outcome says so. Breaking out early keeps draining the pipes.
+   */
+  events(): AsyncIterableIterator<ProcessEvent> {
+    for (const pump of [this.stdoutPump, this.stderrPump]) {
+      if (pump.consumed) throw new Error(`${this.program}: events() needs ${pump.name}, already consumed`);
+    }
+    const queue = new LineQueue<ProcessEvent>((paused) => {
+      for (const pump of [this.stdoutPump, this.stderrPump]) {
+        if (paused) pump.pause();
+        else pump.resume();
+      }
+    });
+    for (const type of ["stdout", "stderr"] as const) {
+      const pump = type === "stdout" ? this.stdoutPump : this.stderrPump;
+      pump.takeLines({ push: (lines) => queue.push(lines.map((line) => ({ type, line }))), end: () => {} });
+    }
+    void this.settlement.then((s) => {
+      if (s.cancelled) {
+        queue.end(new CancelledError(this.program, s.cancelled.reason));
+        return;
+      }
+      queue.push([{ type: "exit", outcome: s.outcome }]);
+      queue.end();
+    });
+    return queue;
+  }
+
+  // ── readiness probes (src/process/readiness/; each has its own deadline, none kills the child) ──
+
+  /**
+   * Resolves with the first stdout line (from the line cursor on, already printed lines
+   * included) that contains `matcher` / matches the RegExp / satisfies the predicate. The lines
+   * up to and including it are consumed: a later `stdoutLines()` continues after it. Rejects
+   * with `NotReadyError` after `within` or when stdout ends first.
+   */
+  waitForLine(matcher: LineMatcher, within: Duration): Promise<string> {
+    return this.lineProbe(this.stdoutPump, matcher, within, "waitForLine");
+  }
+
+  /** `waitForLine` on stderr. */
+  waitForStderrLine(matcher: LineMatcher, within: Duration): Promise<string> {
+    return this.lineProbe(this.stderrPump, matcher, within, "waitForStderrLine");
+  }
+
+  /** Resolves once a TCP connection to the port succeeds (host default `localhost`). */
+  waitForPort(port: PortTarget, within: Duration): Promise<void> {
+    const address = checkPort(port, this.program);
+    return waitForPortProbe(this.probeTarget, address, parseWithin(within, this.program));
+  }
+
+  /** Resolves with the status once a plain HTTP GET answers with an accepted one (default 2xx). */
+  waitForHttp(url: string | URL, options: WaitForHttpOptions): Promise<number> {
+    const parsed = checkUrl(url, this.program);
+    const accept = checkStatus(options?.status, this.program);
+    return waitForHttpProbe(this.probeTarget, parsed, accept, parseWithin(options?.within, this.program));
+  }
+
+  /** Resolves once the path exists. */
+  waitForPath(path: string, within: Duration): Promise<void> {
+    const checked = checkPath(path, this.program);
+    return waitForPathProbe(this.probeTarget, checked, parseWithin(within, this.program));
+  }
+
+  /** Resolves once `predicate(signal)` returns or resolves truthy (polled every 50 ms). */
+  waitFor(predicate: ReadinessPredicate, within: Duration): Promise<void> {
+    const checked = checkPredicate(predicate, this.program);
+    return waitForProbe(this.probeTarget, checked, parseWithin(within, this.program));
+  }
+
+  private lineProbe(
+    pump: OutputPump,
+    matcher: LineMatcher,
+    within: Duration,
+    method: string,
+  ): Promise<string> {
+    const matches = checkMatcher(matcher, method, this.program);
+    const withinMs = parseWithin(within, this.program);
+    if (!pump.piped) {
+      throw new InvalidInputError(
+        pump.name,
+        `${method}() reads ${pump.name}, but it is not piped`,
+        this.program,
+      );
+    }
+    if (pump.consumed) {
+      return Promise.reject(
+        new Error(`${this.program}: ${method}() cannot watch ${pump.name}: a line consumer already took it`),
+      );
+    }
+    return waitForLineProbe(this.probeTarget, pump, matches, withinMs);
+  }
+
+  private get probeTarget(): ProbeTarget {
+    return { program: this.program, exited: this.driver.exited };
   }
 
   private linesOf(pump: OutputPump): LineQueue {
