@@ -1,0 +1,90 @@
+/** Shared machinery for the cases: interleaved rounds, rows with ratios, Markdown rendering. */
+
+import { fmtMs, fmtRatio, markdownTable, ratio, shuffled, summarize } from "./stats.js";
+import { firstLine } from "./variants.js";
+
+/**
+ * Runs `measure(name, fn)` for every variant, `rounds` times, in a fresh random order each
+ * round. `measure` returns an array of samples (ms). A variant that throws is reported and
+ * dropped from later rounds; it never stops the case.
+ */
+export async function interleaved(ctx, variants, rounds, measure) {
+  const samples = Object.fromEntries(Object.keys(variants).map((n) => [n, []]));
+  const failures = {};
+  for (let round = 0; round < rounds; round++) {
+    for (const name of shuffled(Object.keys(variants), ctx.random)) {
+      if (failures[name] !== undefined) continue;
+      try {
+        samples[name].push(...(await measure(name, variants[name], round)));
+      } catch (error) {
+        failures[name] = firstLine(error);
+        ctx.log(`  ${name}: failed: ${failures[name]}`);
+      }
+    }
+    ctx.log(`  round ${round + 1}/${rounds} done`);
+  }
+  return { samples, failures };
+}
+
+/** Builds result rows with median/p90 and their ratios to the baseline variant. */
+export function rowsFrom(samples, baseline, extra = () => ({})) {
+  const base = summarize(samples[baseline] ?? []);
+  return Object.entries(samples).map(([variant, values]) => {
+    const stats = summarize(values);
+    return {
+      variant,
+      stats,
+      ratioMedian: ratio(stats.median, base.median),
+      ratioP90: ratio(stats.p90, base.p90),
+      samples: values.map((v) => Math.round(v * 1000) / 1000),
+      ...extra(variant, values),
+    };
+  });
+}
+
+/** Renders one case as Markdown: the table, then skipped variants and notes. */
+export function renderCase(c) {
+  const out = [`### ${c.id} — ${c.title}`, ""];
+  if (c.unavailable !== undefined) {
+    out.push(`_Not available yet: ${c.unavailable}_`, "");
+    return out.join("\n");
+  }
+  const extraCols = c.columns ?? [];
+  const header = [
+    "variant",
+    c.metricLabel ?? "median",
+    "p90",
+    `median × ${c.baseline}`,
+    `p90 × ${c.baseline}`,
+  ];
+  header.push(...extraCols.map((col) => col.title));
+  const rows = c.rows.map((r) => {
+    const failed = r.failure !== undefined && r.stats.n === 0;
+    const cells = [
+      r.variant,
+      failed ? "**failed**" : fmtMs(r.stats.median),
+      failed ? "—" : fmtMs(r.stats.p90),
+      failed ? "—" : fmtRatio(r.ratioMedian),
+      failed ? "—" : fmtRatio(r.ratioP90),
+    ];
+    for (const col of extraCols) cells.push(col.cell(r) ?? "—");
+    return cells;
+  });
+  out.push(markdownTable(header, rows), "");
+  for (const r of c.rows) if (r.failure !== undefined) out.push(`- ${r.variant}: ${r.failure}`);
+  for (const s of c.skipped ?? []) out.push(`- ${s.variant}: skipped — ${s.reason}`);
+  for (const n of c.notes ?? []) out.push(`- ${n}`);
+  if ((c.rows.some((r) => r.failure !== undefined) || c.skipped?.length || c.notes?.length) ?? false)
+    out.push("");
+  return out.join("\n");
+}
+
+export function renderGoals(goals) {
+  const rows = goals.map((g) => [
+    g.case,
+    g.goal,
+    g.measured,
+    g.met === true ? "met" : g.met === false ? "**not met**" : "n/a",
+  ]);
+  return markdownTable(["case", "goal", "measured", "status"], rows);
+}
