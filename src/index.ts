@@ -59,3 +59,31 @@ export type { ReadinessPredicate } from "./process/readiness/wait-for.js";
 export type { StatusMatcher, WaitForHttpOptions } from "./process/readiness/wait-for-http.js";
 export type { LineMatcher } from "./process/readiness/wait-for-line.js";
 export type { PortTarget } from "./process/readiness/wait-for-port.js";
+export type {
+  GiveUpAttempt,
+  SessionOutcome,
+  StoppedOutcome,
+  SupervisionOutcome,
+  SupervisionState,
+  SupervisionStatus,
+} from "./supervisor/engine.js";
+export type {
+  ErroredEvent,
+  GaveUpEvent,
+  HealthCheckFailedEvent,
+  IncarnationExitedEvent,
+  IncarnationFailedEvent,
+  IncarnationStartedEvent,
+  LaggedEvent,
+  RestartDiagnostic,
+  RestartScheduledEvent,
+  StoppedEvent,
+  StormDiagnostic,
+  StormPauseEvent,
+  SupervisorEvent,
+} from "./supervisor/events.js";
+export type { HealthCheckOptions, HealthProbe, HealthProbeContext } from "./supervisor/health-check.js";
+export type { SupervisorConfig, SupervisorOptions } from "./supervisor/options.js";
+export { RestartPolicy, StopReason } from "./supervisor/restart-policy.js";
+export type { StopOptions, SupervisionSession } from "./supervisor/session.js";
+export { type RunOptions, Supervisor } from "./supervisor/supervisor.js";
