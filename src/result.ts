@@ -18,6 +18,8 @@ export interface ResultInit<T> {
   rawSignal?: NodeJS.Signals | null;
   durationMs: number;
   truncated: boolean;
+  /** Whether stdout itself lost bytes (defaults to `truncated` when a runner cannot tell). */
+  stdoutTruncated?: boolean;
   okCodes?: readonly number[];
   /** The deadline that fired, for error messages. */
   timeoutMs?: number | undefined;
@@ -40,6 +42,11 @@ export class ProcessResult<T = string> {
   readonly durationMs: number;
   /** True when an output limit dropped bytes or lines from stdout or stderr. */
   readonly truncated: boolean;
+  /**
+   * True when stdout itself was truncated. `run`/`parse`/`json` refuse only this: a chatty
+   * stderr cut down by the limit does not make a complete stdout untrustworthy.
+   */
+  readonly stdoutTruncated: boolean;
   readonly okCodes: readonly number[];
   /** The deadline that fired, in ms (undefined unless `timedOut`). */
   readonly timeoutMs: number | undefined;
@@ -55,6 +62,7 @@ export class ProcessResult<T = string> {
     this.timedOut = init.outcome.kind === "timed-out" || init.outcome.kind === "inactivity-timed-out";
     this.durationMs = init.durationMs;
     this.truncated = init.truncated;
+    this.stdoutTruncated = init.stdoutTruncated ?? init.truncated;
     this.okCodes = init.okCodes ?? DEFAULT_OK;
     this.timeoutMs = init.timeoutMs;
   }
@@ -103,6 +111,7 @@ export class ProcessResult<T = string> {
       rawSignal: this.signal,
       durationMs: this.durationMs,
       truncated: this.truncated,
+      stdoutTruncated: this.stdoutTruncated,
       okCodes: this.okCodes,
       timeoutMs: this.timeoutMs,
     };

@@ -18,7 +18,8 @@ export function checkEnvEntry(name: unknown, value: unknown, program: string): v
   if (typeof value !== "string") {
     throw new InvalidInputError(
       `env.${String(name)}`,
-      `env.${String(name)}: value must be a string, got ${describe(value)}`,
+      // typeof only: a wrongly typed value may still be a secret (a numeric PIN, say).
+      `env.${String(name)}: value must be a string, got ${value === null ? "null" : typeof value}`,
       program,
     );
   }

@@ -7,7 +7,18 @@ export const MAX_STRING_BYTES = constants.MAX_STRING_LENGTH;
 export function decodeAll(bytes: Uint8Array, encoding: string): string {
   if (bytes.length === 0) return "";
   // fatal: false → invalid bytes become U+FFFD; the BOM is stripped once (WHATWG semantics).
-  return new TextDecoder(encoding).decode(bytes);
+  return decodeWhole(new TextDecoder(encoding), bytes);
+}
+
+/**
+ * Decodes a complete piece of text with a fresh (or flushed) decoder. Non-UTF-8 labels go
+ * through the streaming path and a flush: Node 20's one-shot fast path for "windows-1252"
+ * (which every "latin1"/"ascii" label maps to) decodes it as ISO-8859-1, so 0x80 became
+ * U+0080 instead of "€". The streaming path uses ICU and is right; the result is the same.
+ */
+export function decodeWhole(decoder: InstanceType<typeof TextDecoder>, bytes: Uint8Array): string {
+  if (decoder.encoding === "utf-8") return decoder.decode(bytes);
+  return decoder.decode(bytes, { stream: true }) + decoder.decode();
 }
 
 /**

@@ -7,6 +7,8 @@
  * Lines are delivered in batches (one array per chunk) without their terminator; a `\r`
  * before the `\n` is dropped; a final unterminated line is delivered by `end()`.
  */
+import { decodeWhole } from "./decode.js";
+
 export type LineBatchSink = (lines: string[]) => void;
 
 export interface LineSplitter {
@@ -23,18 +25,21 @@ export function createLineSplitter(encoding: string, sink: LineBatchSink): LineS
 class ByteSplitter implements LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private first = true;
+  /** Only UTF-8 has a BOM to strip here: in single-byte encodings EF BB BF are three real characters. */
+  private first: boolean;
   private readonly decode: (buf: Buffer, start: number, end: number) => string;
 
   constructor(
     encoding: string,
     private readonly sink: LineBatchSink,
   ) {
+    this.first = encoding === "utf-8";
     if (encoding === "utf-8") {
       this.decode = (buf, start, end) => buf.toString("utf8", start, end);
     } else {
+      // One decoder, flushed after every (complete) line: no state leaks from one line to the next.
       const decoder = new TextDecoder(encoding);
-      this.decode = (buf, start, end) => decoder.decode(buf.subarray(start, end));
+      this.decode = (buf, start, end) => decodeWhole(decoder, buf.subarray(start, end));
     }
   }
 

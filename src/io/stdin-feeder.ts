@@ -7,12 +7,42 @@
  */
 import type { Writable } from "node:stream";
 import type { StdinSpec } from "../command/spec.js";
+import { StdinError } from "../errors.js";
 
 const BENIGN = new Set(["EPIPE", "ECONNRESET", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END", "EOF"]);
 
 export function isBenignStdinError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && BENIGN.has(code);
+}
+
+/** One-shot sources (generators, async iterables, Readables) already handed to a child. */
+const claimed = new WeakSet<object>();
+
+/**
+ * Called just before a spawn. A one-shot source has nothing left for a second run: feeding it
+ * again would silently give the child an empty stdin, so the second run fails loudly instead
+ * (before anything is spawned). Replayable sources (strings, bytes, arrays, files) are fine.
+ */
+export function claimStdinSource(spec: StdinSpec, program: string): void {
+  const source =
+    spec.kind === "lines" && spec.oneShot
+      ? spec.lines
+      : spec.kind === "async"
+        ? spec.source
+        : spec.kind === "readable"
+          ? spec.stream
+          : undefined;
+  if (source === undefined) return;
+  const spent =
+    claimed.has(source) || (spec.kind === "readable" && (spec.stream.readableEnded || spec.stream.destroyed));
+  if (spent) {
+    throw new StdinError(
+      program,
+      "the stdin source was already consumed by an earlier run (generators, async iterables and streams are one-shot; use a string, bytes, an array or a file to run again)",
+    );
+  }
+  claimed.add(source);
 }
 
 export interface StdinFeed {
@@ -78,16 +108,16 @@ export function feedStdin(spec: StdinSpec, stdin: Writable): StdinFeed {
       default:
         break;
     }
-    if (!closed && !stdin.writableEnded) stdin.end();
   };
 
-  const done = run().then(
-    () => failure,
-    (error: unknown) => {
-      fail(error);
+  // EOF after the source ends *or fails*: a child waiting for the rest of a broken source would
+  // otherwise wait forever. The failure itself is reported (StdinError) if the run succeeds.
+  const done = run()
+    .catch(fail)
+    .then(() => {
+      if (!closed && !stdin.writableEnded && !stdin.destroyed) stdin.end();
       return failure;
-    },
-  );
+    });
   return {
     done,
     stop() {

@@ -15,6 +15,7 @@ import { closeSync, openSync } from "node:fs";
 import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
 import { NotFoundError, SpawnError, StdinError } from "../errors.js";
+import { claimStdinSource } from "../io/stdin-feeder.js";
 import { childEnvironment } from "./environment.js";
 import { checkCwd, resolveProgram } from "./resolve-program.js";
 
@@ -42,6 +43,7 @@ export async function launch(spec: CommandSpec, container: Container): Promise<L
     if (env !== undefined) options.env = env;
     if (spec.uid !== undefined) options.uid = spec.uid;
     if (spec.gid !== undefined) options.gid = spec.gid;
+    claimStdinSource(spec.stdin, program); // last check before the spawn: a spent one-shot source fails here
     const plan = container.plan(file, spec.args, options);
     child = spawn(plan.file, plan.args, plan.options);
   } catch (error) {

@@ -499,6 +499,7 @@ export class RunningProcess implements AsyncDisposable {
       rawSignal: s.exit.signal,
       durationMs: s.durationMs,
       truncated: this.stdoutPump.truncated || this.stderrPump.truncated,
+      stdoutTruncated: this.stdoutPump.truncated,
       okCodes: this.spec.okCodes,
       timeoutMs: s.timeoutMs,
     });

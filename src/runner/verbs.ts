@@ -123,7 +123,7 @@ export function trimTrailingNewlines(text: string): string {
 }
 
 function refuseTruncated(result: ProcessResult<string>): ProcessResult<string> {
-  if (result.truncated) {
+  if (result.stdoutTruncated) {
     throw new OutputTooLargeError(
       result.program,
       "stdout",
