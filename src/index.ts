@@ -30,6 +30,8 @@ export {
 } from "./errors.js";
 export type { CancelEvent, ExitEvent, SpawnEvent, TeardownEvent, TimeoutEvent } from "./events.js";
 export type { ProcessStdin } from "./process/process-stdin.js";
+export { Pipeline } from "./pipeline/pipeline.js";
+export type { PipelineProcess } from "./pipeline/pipeline-process.js";
 export type { Finished, RunningProcess } from "./process/running-process.js";
 export { type Outcome, ProcessResult } from "./result.js";
 export { BaseRunner } from "./runner/base-runner.js";

@@ -8,6 +8,7 @@
  */
 import { inspect } from "node:util";
 import { InvalidInputError } from "../errors.js";
+import { Pipeline } from "../pipeline/pipeline.js";
 import type { RunningProcess } from "../process/running-process.js";
 import type { ProcessResult } from "../result.js";
 import { defaultRunner } from "../runner/job-runner.js";
@@ -272,6 +273,19 @@ export class Command {
   }
   start(): Promise<RunningProcess> {
     return defaultRunner().start(this);
+  }
+
+  /**
+   * In a pipeline, this stage's failure is never blamed (the `yes | head -1` shape: `yes` dies
+   * of SIGPIPE when `head` has enough). Checked stages' failures always win.
+   */
+  uncheckedInPipe(): Command {
+    return this.with({ uncheckedInPipe: true });
+  }
+
+  /** `this | next`: stages joined by kernel pipes, no shell. */
+  pipe(next: Command | Pipeline): Pipeline {
+    return Pipeline.of([this]).pipe(next);
   }
 
   /** A shell-quoted display form (argv only; env never appears). */

@@ -35,15 +35,18 @@ export interface ProcessDriver {
 export class ChildDriver implements ProcessDriver {
   readonly exited: Promise<LeaderExit>;
 
+  private readonly killOnRelease: boolean;
+
   /**
-   * @param killOnRelease private containers kill leftovers when the run ends; a run inside a
-   *   shared group leaves them to the group.
+   * @param options.killOnRelease private containers kill leftovers when the run ends; a run
+   *   inside a shared group (or a pipeline stage) leaves them to the enclosing container.
    */
   constructor(
     private readonly child: ChildProcess,
     private readonly container: Container,
-    private readonly killOnRelease = true,
+    options: { killOnRelease?: boolean } = {},
   ) {
+    this.killOnRelease = options.killOnRelease ?? true;
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
     });

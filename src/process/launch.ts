@@ -24,18 +24,45 @@ export interface Launched {
   readonly pid: number;
 }
 
-export async function launch(spec: CommandSpec, container: Container): Promise<Launched> {
-  const { program } = spec;
-  checkCwd(program, spec.cwd);
-  const env = childEnvironment(spec);
-  const file = resolveProgram(program, (env ?? process.env).PATH, spec.cwd);
+/** A command checked and resolved, ready to spawn: every typed pre-spawn error has been raised. */
+export interface Prepared {
+  readonly spec: CommandSpec;
+  readonly file: string;
+  readonly env: NodeJS.ProcessEnv | undefined;
+}
 
+/** Pipelines wire stages together with kernel pipes: these fds replace a stage's own stdin/stdout. */
+export interface StdioOverrides {
+  /** Read end of the pipe from the previous stage. */
+  readonly stdin?: number;
+  /** Write end of the pipe into the next stage. */
+  readonly stdout?: number;
+}
+
+/** Checks cwd, builds the environment and resolves the executable — synchronously, spawning nothing. */
+export function prepare(spec: CommandSpec): Prepared {
+  checkCwd(spec.program, spec.cwd);
+  const env = childEnvironment(spec);
+  return { spec, env, file: resolveProgram(spec.program, (env ?? process.env).PATH, spec.cwd) };
+}
+
+export function launch(spec: CommandSpec, container: Container): Promise<Launched> {
+  return spawnPrepared(prepare(spec), container);
+}
+
+export async function spawnPrepared(
+  prepared: Prepared,
+  container: Container,
+  overrides: StdioOverrides = {},
+): Promise<Launched> {
+  const { spec, env, file } = prepared;
+  const { program } = spec;
   const fds: number[] = [];
   let child: ChildProcess;
   try {
     const stdio: StdioOptions = [
-      stdinStdio(spec, fds),
-      outputStdio(spec.stdout, "stdout", spec, fds),
+      overrides.stdin ?? stdinStdio(spec, fds),
+      overrides.stdout ?? outputStdio(spec.stdout, "stdout", spec, fds),
       outputStdio(spec.stderr, "stderr", spec, fds),
     ];
     const options: SpawnOptions = { stdio, argv0: program, windowsHide: true };
@@ -43,7 +70,7 @@ export async function launch(spec: CommandSpec, container: Container): Promise<L
     if (env !== undefined) options.env = env;
     if (spec.uid !== undefined) options.uid = spec.uid;
     if (spec.gid !== undefined) options.gid = spec.gid;
-    claimStdinSource(spec.stdin, program); // last check before the spawn: a spent one-shot source fails here
+    if (overrides.stdin === undefined) claimStdinSource(spec.stdin, program); // last check before the spawn: a spent one-shot source fails here
     const plan = container.plan(file, spec.args, options);
     child = spawn(plan.file, plan.args, plan.options);
   } catch (error) {

@@ -52,6 +52,11 @@ export class JobRunner extends BaseRunner {
     return (await this.launch(command, true)).outputBytes();
   }
 
+  /** @internal A private container from this runner's backend (pipelines share one across stages). */
+  async createContainer(): Promise<Container> {
+    return (this.backend ?? (await this.resolve())).createContainer();
+  }
+
   private resolve(): Promise<ContainmentBackend> | ContainmentBackend {
     if (this.backend !== undefined) return this.backend;
     this.pending ??= resolveBackend(this.requested).then(

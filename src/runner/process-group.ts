@@ -103,6 +103,12 @@ export class ProcessGroup extends BaseRunner implements AsyncDisposable {
     return (await this.launch(command, true)).outputBytes();
   }
 
+  /** @internal A container nested in the group (pipelines run all their stages in one). */
+  async createContainer(): Promise<Container> {
+    if (this.closed) throw new UnsupportedError("start", "this ProcessGroup is closed");
+    return this.container.createChild();
+  }
+
   /** Pids alive in the group (the whole tree under cgroup v2; group members under process groups). */
   members(): Promise<number[]> {
     return this.container.members();
@@ -172,7 +178,7 @@ export class ProcessGroup extends BaseRunner implements AsyncDisposable {
     const run = this.container.createChild();
     try {
       const launched = await launch(spec, run);
-      return new RunningProcess(spec, new ChildDriver(launched.child, run, false), {
+      return new RunningProcess(spec, new ChildDriver(launched.child, run, { killOnRelease: false }), {
         killTreeOnExit: false,
         closeStdin: bulk,
       });

@@ -22,27 +22,41 @@ import {
   SignalledError,
   TimeoutError,
 } from "../errors.js";
-import type { ProcessResult } from "../result.js";
-import type { ProcessRunner } from "./runner.js";
+import type { Outcome, ProcessResult } from "../result.js";
+
+/** What `firstLine` needs of a started run: a `RunningProcess`, or a started `Pipeline`. */
+export interface LineSource {
+  stdoutLines(): AsyncIterableIterator<string>;
+  finish(): Promise<{ readonly outcome: Outcome }>;
+  output(): Promise<ProcessResult<string>>;
+  kill(): Promise<void>;
+}
+
+/** The primitives the verbs are derived from: any `ProcessRunner`, or a pipeline posing as one. */
+export interface VerbRunner<P extends LineSource = LineSource> {
+  output(command: Command): Promise<ProcessResult<string>>;
+  outputBytes(command: Command): Promise<ProcessResult<Uint8Array>>;
+  start(command: Command): Promise<P>;
+}
 
 /** Stdout with trailing line terminators removed. Refuses a silently truncated capture. */
-export async function run(runner: ProcessRunner, command: Command): Promise<string> {
+export async function run(runner: VerbRunner, command: Command): Promise<string> {
   const result = refuseTruncated((await runner.output(command)).ensureSuccess());
   return trimTrailingNewlines(result.stdout);
 }
 
 /** The full result, once it is known to be a success. Lenient about truncation (the flag is on the result). */
-export async function checked(runner: ProcessRunner, command: Command): Promise<ProcessResult<string>> {
+export async function checked(runner: VerbRunner, command: Command): Promise<ProcessResult<string>> {
   return (await runner.output(command)).ensureSuccess();
 }
 
 /** The exit code, whatever it is. Deadlines and signals are errors: there is no code to return. */
-export async function exitCode(runner: ProcessRunner, command: Command): Promise<number> {
+export async function exitCode(runner: VerbRunner, command: Command): Promise<number> {
   return codeOf(await runner.output(command));
 }
 
 /** Exit 0 → true, exit 1 → false (the `test`/`grep -q` convention); anything else is an error. */
-export async function probe(runner: ProcessRunner, command: Command): Promise<boolean> {
+export async function probe(runner: VerbRunner, command: Command): Promise<boolean> {
   const result = await runner.output(command);
   const code = codeOf(result);
   if (code === 0) return true;
@@ -57,11 +71,7 @@ function codeOf(result: ProcessResult<string>): number {
 }
 
 /** `fn(stdout)` of a successful, complete run. A throwing `fn` becomes `ParseError`. */
-export async function parse<T>(
-  runner: ProcessRunner,
-  command: Command,
-  fn: (stdout: string) => T,
-): Promise<T> {
+export async function parse<T>(runner: VerbRunner, command: Command, fn: (stdout: string) => T): Promise<T> {
   requirePipedStdout(command, "parse");
   const result = refuseTruncated((await runner.output(command)).ensureSuccess());
   try {
@@ -76,7 +86,7 @@ export async function parse<T>(
 }
 
 /** Stdout parsed as JSON. Bad JSON → `ParseError` with line, column and the text around it. */
-export async function json<T = unknown>(runner: ProcessRunner, command: Command): Promise<T> {
+export async function json<T = unknown>(runner: VerbRunner, command: Command): Promise<T> {
   requirePipedStdout(command, "json");
   const result = refuseTruncated((await runner.output(command)).ensureSuccess());
   try {
@@ -91,7 +101,7 @@ export async function json<T = unknown>(runner: ProcessRunner, command: Command)
  * Stops reading and kills the tree as soon as a line matches.
  */
 export async function firstLine(
-  runner: ProcessRunner,
+  runner: VerbRunner,
   command: Command,
   predicate: (line: string) => boolean = () => true,
 ): Promise<string | undefined> {
