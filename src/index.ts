@@ -1,5 +1,17 @@
 /** processkit: run child processes so that nothing they start outlives its owner. */
-export { Command, type OutputLimit } from "./command/command.js";
+
+export {
+  type BatchEntry,
+  type BatchOptions,
+  type Finishable,
+  type FirstFinished,
+  outputAll,
+  outputStream,
+  type StreamedEntry,
+  waitAll,
+  waitAny,
+} from "./batch/index.js";
+export { Command, type OutputLimit, type RetryPolicy } from "./command/command.js";
 export type { Duration } from "./command/duration.js";
 export { parseDuration } from "./command/duration.js";
 export type { CommandOptions } from "./command/options.js";
@@ -29,10 +41,19 @@ export {
   UnsupportedError,
 } from "./errors.js";
 export type { CancelEvent, ExitEvent, SpawnEvent, TeardownEvent, TimeoutEvent } from "./events.js";
-export type { ProcessStdin } from "./process/process-stdin.js";
 export { Pipeline } from "./pipeline/pipeline.js";
 export type { PipelineProcess } from "./pipeline/pipeline-process.js";
-export type { Finished, RunningProcess } from "./process/running-process.js";
+export type { ProcessStdin } from "./process/process-stdin.js";
+export type { ReadinessPredicate } from "./process/readiness/wait-for.js";
+export type { StatusMatcher, WaitForHttpOptions } from "./process/readiness/wait-for-http.js";
+export type { LineMatcher } from "./process/readiness/wait-for-line.js";
+export type { PortTarget } from "./process/readiness/wait-for-port.js";
+export type {
+  Finished,
+  ProcessEvent,
+  ProcessShutdownOptions,
+  RunningProcess,
+} from "./process/running-process.js";
 export { type Outcome, ProcessResult } from "./result.js";
 export { BaseRunner } from "./runner/base-runner.js";
 export { JobRunner, type JobRunnerOptions } from "./runner/job-runner.js";
@@ -45,22 +66,6 @@ export {
   type ShutdownReport,
 } from "./runner/process-group.js";
 export type { ProcessRunner } from "./runner/runner.js";
-export {
-  type BatchEntry,
-  type BatchOptions,
-  type Finishable,
-  type FirstFinished,
-  outputAll,
-  outputStream,
-  type StreamedEntry,
-  waitAll,
-  waitAny,
-} from "./batch/index.js";
-export type { ProcessEvent, ProcessShutdownOptions } from "./process/running-process.js";
-export type { ReadinessPredicate } from "./process/readiness/wait-for.js";
-export type { StatusMatcher, WaitForHttpOptions } from "./process/readiness/wait-for-http.js";
-export type { LineMatcher } from "./process/readiness/wait-for-line.js";
-export type { PortTarget } from "./process/readiness/wait-for-port.js";
 export type {
   GiveUpAttempt,
   SessionOutcome,

@@ -10,6 +10,7 @@ import { inspect } from "node:util";
 import { InvalidInputError } from "../errors.js";
 import { Pipeline } from "../pipeline/pipeline.js";
 import type { RunningProcess } from "../process/running-process.js";
+import { spawnDetached } from "../process/spawn-detached.js";
 import type { ProcessResult } from "../result.js";
 import { defaultRunner } from "../runner/job-runner.js";
 import type { Duration } from "./duration.js";
@@ -17,7 +18,14 @@ import { parseDuration } from "./duration.js";
 import { quoteArg } from "./quote.js";
 import { parseSignal } from "./signals.js";
 import { parseSize, type Size } from "./size.js";
-import type { CommandSpec, LineHandler, OutputLimitSpec, OutputMode, OverflowPolicy } from "./spec.js";
+import type {
+  CommandSpec,
+  LineHandler,
+  OutputLimitSpec,
+  OutputMode,
+  OverflowPolicy,
+  RetrySpec,
+} from "./spec.js";
 import { DEFAULT_SPEC, SPEC } from "./spec.js";
 import { type StdinSource, toStdinSpec } from "./stdin-source.js";
 import { checkEnvEntry, checkEnvName, checkNonNegativeInteger, checkText, describe } from "./validate.js";
@@ -32,6 +40,21 @@ export interface OutputLimit {
 }
 
 const INTERACTIVE = Object.freeze({ kind: "interactive" as const });
+
+export interface RetryPolicy {
+  /** Total attempts, the first included (default 3). 1 = no retry. */
+  attempts?: number;
+  /** Wait before the first retry (default "100ms"). */
+  delay?: Duration;
+  /** Growth of the wait per retry (default 2; 1 = fixed delay). */
+  factor?: number;
+  /** Cap on the wait (default "30s"). */
+  maxDelay?: Duration;
+  /** Full jitter: wait a uniformly random part of the delay (default true). */
+  jitter?: boolean;
+  /** Which errors are worth another attempt (default: ExitError, TimeoutError, SignalledError). */
+  retryOn?: (error: unknown) => boolean;
+}
 
 export class Command {
   /** @internal */
@@ -230,6 +253,14 @@ export class Command {
     return this.with({ cancelSignal: signal });
   }
 
+  /**
+   * Retry the checking verbs (`run`, `checked`, `exitCode`, `probe`, `parse`, `json`) on
+   * failure. Never the data verbs, never a cancel, never a command with one-shot stdin.
+   */
+  retry(policy: RetryPolicy = {}): Command {
+    return this.with({ retry: checkRetry(policy, this.prog) });
+  }
+
   uid(id: number): Command {
     return this.with({ uid: checkNonNegativeInteger(id, "uid", this.prog) });
   }
@@ -288,6 +319,14 @@ export class Command {
     return Pipeline.of([this]).pipe(next);
   }
 
+  /**
+   * The one explicit way out of containment: starts the command in its own session, in no
+   * container, so it outlives this process on purpose. Returns only the pid.
+   */
+  spawnDetached(): Promise<{ pid: number }> {
+    return spawnDetached(this[SPEC]);
+  }
+
   /** A shell-quoted display form (argv only; env never appears). */
   toString(): string {
     const spec = this[SPEC];
@@ -309,6 +348,37 @@ export class Command {
     const spec = this[SPEC];
     return `Command(${this.toString()}${spec.envOverrides.size ? ` env: [${[...spec.envOverrides.keys()].join(", ")}]` : ""})`;
   }
+}
+
+function checkRetry(policy: RetryPolicy, program: string): RetrySpec {
+  if (typeof policy !== "object" || policy === null) {
+    throw new InvalidInputError("retry", `retry: expected an object, got ${describe(policy)}`, program);
+  }
+  const attempts = policy.attempts ?? 3;
+  if (!Number.isSafeInteger(attempts) || attempts < 1) {
+    throw new InvalidInputError(
+      "retry.attempts",
+      `retry.attempts: expected an integer >= 1, got ${describe(attempts)}`,
+      program,
+    );
+  }
+  const factor = policy.factor ?? 2;
+  if (typeof factor !== "number" || !Number.isFinite(factor) || factor < 1) {
+    throw new InvalidInputError(
+      "retry.factor",
+      `retry.factor: expected a finite number >= 1, got ${describe(factor)}`,
+      program,
+    );
+  }
+  if (policy.retryOn !== undefined) checkFn(policy.retryOn, "retry.retryOn", program);
+  return Object.freeze({
+    attempts,
+    delayMs: parseDuration(policy.delay ?? 100, "retry.delay", program),
+    factor,
+    maxDelayMs: parseDuration(policy.maxDelay ?? "30s", "retry.maxDelay", program),
+    jitter: policy.jitter ?? true,
+    retryOn: policy.retryOn,
+  });
 }
 
 function checkArgs(args: readonly unknown[], program: string, offset: number): string[] {

@@ -1,6 +1,6 @@
 /** The options object of the one-liners: the same keys as the builder methods, applied in one place. */
 
-import type { Command, OutputLimit } from "./command.js";
+import type { Command, OutputLimit, RetryPolicy } from "./command.js";
 import type { Duration } from "./duration.js";
 import type { LineHandler, OutputMode } from "./spec.js";
 import type { StdinSource } from "./stdin-source.js";
@@ -24,6 +24,7 @@ export interface CommandOptions {
   timeoutSignal?: NodeJS.Signals;
   inactivityTimeout?: Duration;
   cancelOn?: AbortSignal;
+  retry?: RetryPolicy;
   uid?: number;
   gid?: number;
 }
@@ -50,6 +51,7 @@ export function applyOptions(command: Command, options: CommandOptions | undefin
   if (options.timeoutSignal !== undefined) c = c.timeoutSignal(options.timeoutSignal);
   if (options.inactivityTimeout !== undefined) c = c.inactivityTimeout(options.inactivityTimeout);
   if (options.cancelOn !== undefined) c = c.cancelOn(options.cancelOn);
+  if (options.retry !== undefined) c = c.retry(options.retry);
   if (options.uid !== undefined) c = c.uid(options.uid);
   if (options.gid !== undefined) c = c.gid(options.gid);
   return c;

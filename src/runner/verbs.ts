@@ -11,6 +11,8 @@
  * | probe       | 0→true 1→false, else ExitError | TimeoutError | SignalledError |
  * | parse/json  | ExitError     | TimeoutError  | SignalledError   |
  * | firstLine   | (not checked) | TimeoutError  | (not checked)    |
+ *
+ * The checking verbs honour `command.retry(...)` (see retry.ts); the data verbs never retry.
  */
 import type { Command } from "../command/command.js";
 import { SPEC } from "../command/spec.js";
@@ -23,6 +25,7 @@ import {
   TimeoutError,
 } from "../errors.js";
 import type { Outcome, ProcessResult } from "../result.js";
+import { retrying } from "./retry.js";
 
 /** What `firstLine` needs of a started run: a `RunningProcess`, or a started `Pipeline`. */
 export interface LineSource {
@@ -40,28 +43,32 @@ export interface VerbRunner<P extends LineSource = LineSource> {
 }
 
 /** Stdout with trailing line terminators removed. Refuses a silently truncated capture. */
-export async function run(runner: VerbRunner, command: Command): Promise<string> {
-  const result = refuseTruncated((await runner.output(command)).ensureSuccess());
-  return trimTrailingNewlines(result.stdout);
+export function run(runner: VerbRunner, command: Command): Promise<string> {
+  return retrying(command, async () => {
+    const result = refuseTruncated((await runner.output(command)).ensureSuccess());
+    return trimTrailingNewlines(result.stdout);
+  });
 }
 
 /** The full result, once it is known to be a success. Lenient about truncation (the flag is on the result). */
-export async function checked(runner: VerbRunner, command: Command): Promise<ProcessResult<string>> {
-  return (await runner.output(command)).ensureSuccess();
+export function checked(runner: VerbRunner, command: Command): Promise<ProcessResult<string>> {
+  return retrying(command, async () => (await runner.output(command)).ensureSuccess());
 }
 
 /** The exit code, whatever it is. Deadlines and signals are errors: there is no code to return. */
-export async function exitCode(runner: VerbRunner, command: Command): Promise<number> {
-  return codeOf(await runner.output(command));
+export function exitCode(runner: VerbRunner, command: Command): Promise<number> {
+  return retrying(command, async () => codeOf(await runner.output(command)));
 }
 
 /** Exit 0 → true, exit 1 → false (the `test`/`grep -q` convention); anything else is an error. */
-export async function probe(runner: VerbRunner, command: Command): Promise<boolean> {
-  const result = await runner.output(command);
-  const code = codeOf(result);
-  if (code === 0) return true;
-  if (code === 1) return false;
-  throw new ExitError(result);
+export function probe(runner: VerbRunner, command: Command): Promise<boolean> {
+  return retrying(command, async () => {
+    const result = await runner.output(command);
+    const code = codeOf(result);
+    if (code === 0) return true;
+    if (code === 1) return false;
+    throw new ExitError(result);
+  });
 }
 
 function codeOf(result: ProcessResult<string>): number {
@@ -73,7 +80,9 @@ function codeOf(result: ProcessResult<string>): number {
 /** `fn(stdout)` of a successful, complete run. A throwing `fn` becomes `ParseError`. */
 export async function parse<T>(runner: VerbRunner, command: Command, fn: (stdout: string) => T): Promise<T> {
   requirePipedStdout(command, "parse");
-  const result = refuseTruncated((await runner.output(command)).ensureSuccess());
+  const result = await retrying(command, async () =>
+    refuseTruncated((await runner.output(command)).ensureSuccess()),
+  );
   try {
     return fn(result.stdout);
   } catch (error) {
@@ -88,7 +97,9 @@ export async function parse<T>(runner: VerbRunner, command: Command, fn: (stdout
 /** Stdout parsed as JSON. Bad JSON → `ParseError` with line, column and the text around it. */
 export async function json<T = unknown>(runner: VerbRunner, command: Command): Promise<T> {
   requirePipedStdout(command, "json");
-  const result = refuseTruncated((await runner.output(command)).ensureSuccess());
+  const result = await retrying(command, async () =>
+    refuseTruncated((await runner.output(command)).ensureSuccess()),
+  );
   try {
     return JSON.parse(result.stdout) as T;
   } catch (error) {
