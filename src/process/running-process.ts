@@ -439,11 +439,13 @@ export class RunningProcess implements AsyncDisposable {
 
   private linesOf(pump: OutputPump): LineQueue {
     if (pump.consumed) throw new Error(`${this.program}: ${pump.name}Lines() can only be called once`);
-    const queue = pump.lines();
+    const queue = new LineQueue((paused) => (paused ? pump.pause() : pump.resume()));
     // A cancel ends the stream with the error; a deadline just ends it (finish() reports it).
-    void this.settlement.then((s) => {
-      if (s.cancelled) queue.end(new CancelledError(this.program, s.cancelled.reason));
-    });
+    // The cancel is recorded before the tree is killed, so the pipe's EOF already knows it.
+    const cancelledError = () =>
+      this.cancelled === undefined ? undefined : new CancelledError(this.program, this.cancelled.reason);
+    pump.takeLines({ push: (lines) => queue.push(lines), end: () => queue.end(cancelledError()) });
+    void this.settlement.then(() => queue.end(cancelledError()));
     return queue;
   }
 
