@@ -7,6 +7,8 @@ export interface ProcStat {
   readonly ppid: number;
   readonly pgrp: number;
   readonly session: number;
+  /** Clock ticks after boot at which the process started: with the pid, an identity that survives pid reuse. */
+  readonly startTime: string;
 }
 
 /** Parses /proc/<pid>/stat. The command name may contain spaces and parens: fields start after the last ')'. */
@@ -15,13 +17,14 @@ export function parseStat(text: string): ProcStat | undefined {
   if (close === -1) return undefined;
   const pid = Number.parseInt(text, 10);
   const fields = text.slice(close + 2).split(" ");
-  if (fields.length < 4) return undefined;
+  if (fields.length < 20) return undefined;
   return {
     pid,
     state: fields[0] as string,
     ppid: Number(fields[1]),
     pgrp: Number(fields[2]),
     session: Number(fields[3]),
+    startTime: fields[19] as string,
   };
 }
 

@@ -2,6 +2,13 @@
  * A cgroup v2 container: one directory under the owner cgroup (or under a parent container).
  * Kill is one write to `cgroup.kill` (the kernel kills the whole subtree, setsid escapees and
  * double forks included); "empty" is `populated 0` in `cgroup.events`.
+ *
+ * One gap the kernel cannot close for us: between `spawn()` returning and the launcher's
+ * `cgroup.procs` write, the leader still lives in our own cgroup, where `cgroup.kill` does not
+ * reach it (a kill right after `start()` would miss it, and it would then join and run).
+ * So every adopted leader is also tracked by pid + start time (an identity pid reuse cannot
+ * fake) and signalled directly until it has joined. A parent asks its live children for
+ * theirs, so a group-wide kill right after a run's start reaches that run's leader too.
  */
 import type { SpawnOptions } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -14,6 +21,7 @@ import {
   isFrozen,
   isPopulated,
   peakMemoryBytes,
+  readControl,
   removeTree,
   writeControl,
 } from "./control-files.js";
@@ -24,22 +32,50 @@ let sequence = 0;
 export class CgroupContainer implements Container {
   readonly mechanism = "cgroup-v2" as const;
   private released = false;
+  /** Adopted leaders that may not have joined yet: pid → start time. */
+  private readonly leaders = new Map<number, string>();
+  /** Unreleased nested containers (their leaders count as ours). Released ones leave, so this stays small. */
+  private readonly children = new Set<CgroupContainer>();
 
   /** Creates the directory: synchronous mkdir on cgroupfs is ~20 µs and never blocks on I/O. */
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly parent: CgroupContainer | undefined = undefined,
+  ) {
     mkdirSync(dir);
   }
 
-  static inside(parentDir: string): CgroupContainer {
-    return new CgroupContainer(`${parentDir}/c${++sequence}`);
+  static inside(parentDir: string, parent?: CgroupContainer): CgroupContainer {
+    return new CgroupContainer(`${parentDir}/c${++sequence}`, parent);
   }
 
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     return launcherPlan(this.dir, file, args, options);
   }
 
-  adopt(_pid: number): void {
-    // The launcher joined the cgroup itself; the kernel tracks the rest of the tree.
+  adopt(pid: number): void {
+    // Called right after spawn() on the same tick: Node cannot have reaped the child yet, so
+    // the stat we read is the leader's own (or nothing, if it is already a reaped memory).
+    const stat = readStat(pid);
+    if (stat !== undefined) this.leaders.set(pid, stat.startTime);
+  }
+
+  /**
+   * Live adopted leaders that are not in `inside` (a listing of the cgroup): the ones only a
+   * per-pid signal reaches. Leaders that died, were reused, or were seen inside are forgotten.
+   */
+  private outsiders(inside: readonly number[]): number[] {
+    const out: number[] = [];
+    for (const [pid, startTime] of this.leaders) {
+      const stat = readStat(pid);
+      if (stat === undefined || stat.startTime !== startTime || !isLive(stat) || inside.includes(pid)) {
+        this.leaders.delete(pid);
+        continue;
+      }
+      out.push(pid);
+    }
+    for (const child of this.children) out.push(...child.outsiders(inside));
+    return out;
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -47,38 +83,36 @@ export class CgroupContainer implements Container {
       this.kill();
       return;
     }
-    // Freeze so nobody forks between listing and signalling, signal each member, thaw.
-    const froze = writeControl(this.dir, "cgroup.freeze", "1");
-    for (const pid of allProcs(this.dir)) {
-      try {
-        process.kill(pid, signal);
-      } catch {
-        // exited meanwhile
-      }
-    }
+    // Freeze so nobody forks between listing and signalling, signal each member, thaw —
+    // unless the group was suspended already: a signal must not resume it.
+    const wasFrozen = readControl(this.dir, "cgroup.freeze")?.trim() === "1";
+    const froze = !wasFrozen && writeControl(this.dir, "cgroup.freeze", "1");
+    const inside = allProcs(this.dir);
+    // Outsiders are computed after the listing: a leader that joins in between is signalled once, by pid.
+    for (const pid of [...inside, ...this.outsiders(inside)]) signalPid(pid, signal);
     if (froze) writeControl(this.dir, "cgroup.freeze", "0");
   }
 
   kill(): void {
-    if (writeControl(this.dir, "cgroup.kill", "1")) return;
-    // Kernels before 5.14 have no cgroup.kill: freeze, SIGKILL each member (fatal signals wake frozen tasks).
-    writeControl(this.dir, "cgroup.freeze", "1");
-    for (const pid of allProcs(this.dir)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // exited meanwhile
-      }
+    // Listed before the kill: a leader joining right after cgroup.kill is still caught by pid.
+    const outsiders = this.outsiders([]);
+    if (!writeControl(this.dir, "cgroup.kill", "1")) {
+      // Kernels before 5.14 have no cgroup.kill: freeze, SIGKILL each member (fatal signals wake frozen tasks).
+      writeControl(this.dir, "cgroup.freeze", "1");
+      for (const pid of allProcs(this.dir)) signalPid(pid, "SIGKILL");
+      writeControl(this.dir, "cgroup.freeze", "0");
     }
-    writeControl(this.dir, "cgroup.freeze", "0");
+    for (const pid of outsiders) signalPid(pid, "SIGKILL");
   }
 
   waitEmpty(withinMs: number): Promise<boolean> {
-    return pollUntil(() => !isPopulated(this.dir), withinMs);
+    // Unpopulated means nothing is inside, so any live adopted leader is one still outside.
+    return pollUntil(() => !isPopulated(this.dir) && this.outsiders([]).length === 0, withinMs);
   }
 
   async members(): Promise<number[]> {
-    return allProcs(this.dir).filter((pid) => isLive(readStat(pid)));
+    const inside = allProcs(this.dir);
+    return [...inside.filter((pid) => isLive(readStat(pid))), ...this.outsiders(inside)];
   }
 
   async stats(): Promise<ContainerStats> {
@@ -100,11 +134,15 @@ export class CgroupContainer implements Container {
   }
 
   createChild(): Container {
-    return CgroupContainer.inside(this.dir);
+    const child = CgroupContainer.inside(this.dir, this);
+    this.children.add(child);
+    return child;
   }
 
   release(options: { kill?: boolean } = {}): void {
     if (this.released) return;
+    // Runs release after their leader exited: nothing of ours is outside the cgroup any more.
+    this.parent?.children.delete(this);
     if (options.kill !== false) this.kill();
     if (!isPopulated(this.dir) && removeTree(this.dir)) {
       this.released = true;
@@ -114,5 +152,13 @@ export class CgroupContainer implements Container {
     this.released = true;
     // Killed but not yet empty (D-state stragglers): remove once the kernel is done.
     void pollUntil(() => !isPopulated(this.dir), 5_000).then(() => removeTree(this.dir));
+  }
+}
+
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // exited meanwhile
   }
 }

@@ -34,11 +34,13 @@ export function parseMountinfo(text: string): CgroupMount | undefined {
     const root = before[3];
     const mountPoint = before[4];
     const options = before[5] ?? "";
+    // Read-only either per mount (field 6) or for the whole superblock (after the dash).
+    const superOptions = after[2] ?? "";
     if (root === undefined || mountPoint === undefined) continue;
     return {
       mountPoint: unescapeMountPath(mountPoint),
       root: unescapeMountPath(root),
-      readOnly: options.split(",").includes("ro"),
+      readOnly: options.split(",").includes("ro") || superOptions.split(",").includes("ro"),
     };
   }
   return undefined;

@@ -4,6 +4,8 @@
  * When the pipe reaches EOF — the owner exited, threw, was SIGKILLed, or its worker thread
  * was terminated — it kills the owner cgroup (recursively, via cgroup.kill) and every
  * registered process group, waits for the cgroup to empty, and removes it depth-first.
+ * The kill is repeated while it waits (up to 5 s): a launcher the owner spawned just before
+ * dying was still outside the cgroup at the first kill and may join it afterwards.
  *
  * The sentinel is `unref`'d (it never keeps the owner alive) and is respawned if it dies while
  * the owner lives. Its helpers (`rmdir`, `sleep`) come from fixed system directories.
@@ -28,17 +30,15 @@ rmtree() {
   for d in "$1"/*/; do [ -d "$d" ] && rmtree "\${d%/}"; done
   rmdir "$1" 2>/dev/null
 }
-if [ -n "$cg" ] && [ -d "$cg" ]; then
-  i=0
-  while [ $i -lt 250 ]; do
-    first=
-    IFS= read -r first < "$cg/cgroup.events" 2>/dev/null
-    [ "$first" = "populated 1" ] || break
-    sleep 0.02
-    i=$((i + 1))
-  done
-  rmtree "$cg"
-fi
+i=0
+while [ -n "$cg" ] && [ -d "$cg" ] && [ $i -lt 250 ]; do
+  echo 1 > "$cg/cgroup.kill" 2>/dev/null
+  first=
+  IFS= read -r first < "$cg/cgroup.events" 2>/dev/null
+  if [ "$first" != "populated 1" ]; then rmtree "$cg"; [ -d "$cg" ] || break; fi
+  sleep 0.02
+  i=$((i + 1))
+done
 `;
 
 /** Fixed system directories only: the sentinel never resolves helpers through the user's PATH. */

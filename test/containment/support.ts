@@ -1,0 +1,142 @@
+/**
+ * Shared pieces of the containment tests: the mechanism matrix, a labelled process tree (a
+ * background child, a `setsid` child and a double fork), by-pid checks, and cleanup of every
+ * pid a test saw — by pid only, never by name.
+ */
+import { readFileSync } from "node:fs";
+import { afterEach } from "vitest";
+import { Command, type Mechanism } from "../../src/index.js";
+import { isAlive, killPids } from "../helpers/procs.js";
+
+export const MECHANISMS = ["cgroup-v2", "process-group"] as const satisfies readonly Mechanism[];
+
+/** The built library, for owner scripts that run as separate Node processes (`npm test` builds first). */
+export const DIST = new URL("../../dist/", import.meta.url);
+
+/** Pids a test created: SIGKILLed after each test whatever happened (the documented setsid survivors too). */
+const created = new Set<number>();
+export function track(...pids: number[]): void {
+  for (const pid of pids) if (pid > 0) created.add(pid);
+}
+afterEach(() => {
+  killPids(created);
+  created.clear();
+});
+
+export interface Stat {
+  readonly state: string;
+  readonly ppid: number;
+  readonly pgrp: number;
+  readonly session: number;
+}
+
+export function stat(pid: number): Stat | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: f[0] as string, ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Polls `check` every 10 ms until it holds or `withinMs` passes; returns the last answer. */
+export async function eventually(check: () => boolean, withinMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return check();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export interface TreePids {
+  /** An ordinary background child of the leader (same process group). */
+  readonly bg: number;
+  /** A child that called setsid(): escapes process groups, not cgroups. */
+  readonly setsid: number;
+  /** A grandchild whose parent (a subshell) exited at once: reparented, same process group. */
+  readonly dfork: number;
+}
+
+/**
+ * The tree's leader prints `bg <pid>`, `setsid <pid>`, `dfork <pid>`, then `ready`, then
+ * `tail`: "sleep" (exec sleep 300), "stdin" (exits when its stdin closes), "exit" (at once).
+ * `setsid sleep` in the background does not fork (a non-interactive shell's background job is
+ * not a group leader), so `$!` is the escapee's own pid.
+ */
+export const TREE_SCRIPT = `sleep 300 & echo "bg $!"
+setsid sleep 300 & echo "setsid $!"
+(sleep 300 & echo "dfork $!")
+echo ready`;
+
+const TAILS = { sleep: "exec sleep 300", stdin: "read _ || true; exit 0", exit: "exit 0" } as const;
+
+export interface Labelled<T> {
+  readonly command: Command;
+  /** Resolves once `ready` was read; every labelled pid is already tracked for cleanup. */
+  readonly pids: Promise<T>;
+}
+
+/** `sh -c script` whose `<label> <pid>` lines are collected until a `ready` line. */
+export function labelled(script: string, configure = (c: Command) => c): Labelled<Record<string, number>> {
+  const seen: Record<string, number> = {};
+  let resolve!: (pids: Record<string, number>) => void;
+  const pids = new Promise<Record<string, number>>((r) => {
+    resolve = r;
+  });
+  const command = configure(new Command("sh", ["-c", script])).onStdoutLine((line) => {
+    const [label, value] = line.split(" ");
+    if (label === "ready") resolve(seen);
+    else if (label !== undefined && value !== undefined) {
+      seen[label] = Number(value);
+      track(Number(value));
+    }
+  });
+  return { command, pids };
+}
+
+export function labelledTree(tail: keyof typeof TAILS, configure = (c: Command) => c): Labelled<TreePids> {
+  const { command, pids } = labelled(`${TREE_SCRIPT}\n${TAILS[tail]}`, (c) =>
+    configure(tail === "stdin" ? c.keepStdinOpen() : c),
+  );
+  return {
+    command,
+    pids: pids.then((seen) => ({ bg: seen.bg ?? -1, setsid: seen.setsid ?? -1, dfork: seen.dfork ?? -1 })),
+  };
+}
+
+export function all(pids: TreePids): number[] {
+  return [pids.bg, pids.setsid, pids.dfork];
+}
+
+export function alive(pids: readonly number[]): number[] {
+  return pids.filter(isAlive);
+}
+
+/**
+ * Positive control: every process of the tree exists and is alive, and the setsid child has
+ * really left the leader's session (so a process-group teardown cannot reach it).
+ */
+export async function expectTreeAlive(pids: TreePids): Promise<void> {
+  const ok = await eventually(
+    () => alive(all(pids)).length === 3 && stat(pids.setsid)?.session === pids.setsid,
+  );
+  if (!ok) {
+    throw new Error(
+      `positive control failed: alive=${JSON.stringify(alive(all(pids)))} setsid=${JSON.stringify(stat(pids.setsid))}`,
+    );
+  }
+}
+
+/**
+ * What must be left of a torn-down tree, by pid: nothing under cgroup v2; under process groups
+ * exactly the documented escapee, the setsid child (then killed by pid in cleanup).
+ */
+export function expectedSurvivors(mechanism: Mechanism, pids: TreePids): number[] {
+  return mechanism === "cgroup-v2" ? [] : [pids.setsid];
+}
