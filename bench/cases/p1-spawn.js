@@ -20,8 +20,8 @@ export async function p1(ctx) {
     }
   }
 
-  const seqRounds = q ? 3 : 15;
-  const seqRuns = q ? 10 : 30;
+  const seqRounds = q ? 3 : 40;
+  const seqRuns = q ? 10 : 12;
   ctx.log(`P1 sequential: ${seqRounds} rounds × ${seqRuns} runs per variant`);
   const seq = await interleaved(ctx, variants, seqRounds, async (_name, fn) => {
     const out = [];
@@ -33,8 +33,8 @@ export async function p1(ctx) {
     return out;
   });
 
-  const parRounds = q ? 3 : 15;
-  const parBatches = q ? 4 : 10;
+  const parRounds = q ? 3 : 30;
+  const parBatches = q ? 4 : 5;
   const width = 8;
   ctx.log(`P1 parallel: ${parRounds} rounds × ${parBatches} batches of ${width} per variant`);
   const par = await interleaved(ctx, variants, parRounds, async (_name, fn) => {

@@ -20,7 +20,7 @@ const SUBSHELLS = 5;
 const PER_SUBSHELL = 4;
 const TOTAL = 1 + SETSID + SUBSHELLS + SUBSHELLS * PER_SUBSHELL; // 51
 const QUIET = "</dev/null >/dev/null 2>&1";
-const SCRIPT = [
+export const SCRIPT = [
   `i=0; while [ $i -lt ${SETSID} ]; do setsid sleep 1000 ${QUIET} & i=$((i+1)); done`,
   `j=0; while [ $j -lt ${SUBSHELLS} ]; do`,
   `  sh -c 'k=0; while [ $k -lt ${PER_SUBSHELL} ]; do sleep 1000 & k=$((k+1)); done; wait' ${QUIET} &`,
@@ -160,7 +160,8 @@ export async function p5(ctx) {
         case: "P5",
         goal: `${r.variant}: ≤ 5 ms median, 0 survivors${isCgroup ? "" : " (the goal is for cgroup v2)"}`,
         measured: `${fmtMs(r.stats.median)} (${fmtRatio(r.ratioMedian)} kill(-pgid)), survivors ${maxSurv ?? "—"}`,
-        met: r.stats.n === 0 ? false : r.stats.median <= 5 && maxSurv === 0,
+        // The goal is stated for cgroup v2; process groups cannot reach setsid escapees by design.
+        met: !isCgroup ? null : r.stats.n === 0 ? false : r.stats.median <= 5 && maxSurv === 0,
       };
     });
   return { cases: [c], goals };

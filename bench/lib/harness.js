@@ -21,7 +21,8 @@ export async function interleaved(ctx, variants, rounds, measure) {
         ctx.log(`  ${name}: failed: ${failures[name]}`);
       }
     }
-    ctx.log(`  round ${round + 1}/${rounds} done`);
+    if ((round + 1) % Math.ceil(rounds / 5) === 0 || round + 1 === rounds)
+      ctx.log(`  round ${round + 1}/${rounds} done`);
   }
   return { samples, failures };
 }
