@@ -149,7 +149,7 @@ export class Supervision {
     this.stopGraceMs = graceMs;
     this.state = "stopping";
     const proc = this.current;
-    if (proc !== undefined) void proc.shutdown({ graceMs }).catch(() => {});
+    if (proc !== undefined) void proc.shutdown({ grace: graceMs }).catch(() => {});
     this.wake.abort();
   }
 
@@ -313,7 +313,7 @@ export class Supervision {
     if (this.stopGraceMs === undefined) this.state = "running";
     this.emit({ type: "incarnation-started", incarnation, pid: proc.pid });
     // stop() came while the runner was starting it.
-    if (this.stopGraceMs !== undefined) void proc.shutdown({ graceMs: this.stopGraceMs }).catch(() => {});
+    if (this.stopGraceMs !== undefined) void proc.shutdown({ grace: this.stopGraceMs }).catch(() => {});
     const health =
       this.parts.healthCheck === undefined
         ? undefined
