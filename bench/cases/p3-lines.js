@@ -3,7 +3,7 @@
  * processkit `start().stdoutLines()` against `readline` on a raw spawn (the baseline) and
  * the peers' own line iterators. In-process, interleaved; every run's line count is checked.
  */
-import { createWriteStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { interleaved, rowsFrom } from "../lib/harness.js";
 import { fmtBytes, fmtRate, fmtRatio, MiB } from "../lib/stats.js";
 import { lineVariants } from "../lib/variants.js";
@@ -28,24 +28,21 @@ export async function writeLinesFile(path, lines, bytes) {
       diff -= step;
     }
   }
-  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ-_=+/";
-  const out = createWriteStream(path);
-  let block = [];
-  let blockBytes = 0;
+  const pattern = Buffer.from(
+    "abcdefghijklmnopqrstuvwxyz0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ-_=+/".repeat(64),
+    "latin1",
+  );
+  const out = Buffer.allocUnsafe(bytes);
+  let pos = 0;
   for (let i = 0; i < lines; i++) {
-    const prefix = `${i}:`;
-    let line = prefix;
-    for (let k = prefix.length; k < lengths[i]; k++) line += alphabet[(i + k * 13) % alphabet.length];
-    block.push(line.slice(0, lengths[i]));
-    blockBytes += lengths[i] + 1;
-    if (blockBytes > 1 << 20) {
-      if (!out.write(`${block.join("\n")}\n`)) await new Promise((r) => out.once("drain", r));
-      block = [];
-      blockBytes = 0;
-    }
+    const written = out.write(`${i}:`, pos, "latin1");
+    const rest = lengths[i] - written;
+    const from = (i * 13) % 64;
+    pattern.copy(out, pos + written, from, from + rest);
+    pos += lengths[i];
+    out[pos++] = 10;
   }
-  if (block.length > 0) out.write(`${block.join("\n")}\n`);
-  await new Promise((resolve, reject) => out.end((e) => (e ? reject(e) : resolve())));
+  await writeFile(path, out);
   return { path, lines, bytes };
 }
 
