@@ -43,6 +43,12 @@ export function hostContainment(): HostContainment {
     if (probed === undefined)
       reasons.push("cgroup v2 located and writable; migration is probed at the first run");
   }
+  if (forced === "cgroup-v2" && mechanism !== "cgroup-v2") {
+    // A forced mechanism is never downgraded: runs will fail rather than use process groups.
+    reasons.push(
+      "PROCESSKIT_MECHANISM forces cgroup-v2, which is unusable here: runs fail with UnsupportedError",
+    );
+  }
   if (mechanism === "process-group")
     reasons.push("process groups: a descendant that calls setsid() escapes teardown");
 

@@ -34,6 +34,8 @@ export class ProcessGroupContainer implements Container {
   }
 
   signal(signal: NodeJS.Signals): void {
+    // A group that emptied since we last looked may have had its pgid reused: drop it first.
+    this.forgetEmptyGroups();
     for (const pgid of this.pgids) signalGroup(pgid, signal);
   }
 
@@ -76,6 +78,10 @@ export class ProcessGroupContainer implements Container {
         owner.forgetGroupWhenEmpty(pgid);
         this.parent?.untrack(pgid);
       }
+    } else {
+      // Leftovers stay with the parent; a group that left nothing behind is forgotten now, so
+      // a long-lived parent never signals a finished run's pgid after the kernel reused it.
+      this.forgetEmptyGroups();
     }
     this.pgids.clear();
   }

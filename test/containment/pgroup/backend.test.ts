@@ -61,6 +61,49 @@ describe("ProcessGroupBackend", () => {
   });
 });
 
+describe("ProcessGroupContainer nesting (a ProcessGroup's runs)", () => {
+  function start(container: ReturnType<ProcessGroupBackend["createContainer"]>, script: string) {
+    const plan = container.plan("/bin/sh", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(plan.file, plan.args, plan.options);
+    track(child.pid as number);
+    container.adopt(child.pid as number);
+    return child;
+  }
+
+  it("a finished run that left nothing behind is forgotten at once (its pgid may be reused)", async () => {
+    const group = new ProcessGroupBackend().createContainer();
+    const run = group.createChild();
+    const child = start(run, "exit 0");
+    const pgid = child.pid as number;
+    expect(owner.registeredGroups.has(pgid)).toBe(true);
+    await once(child, "exit");
+    run.release({ kill: false });
+    expect(owner.registeredGroups.has(pgid)).toBe(false);
+    expect((group as unknown as { pgids: Set<number> }).pgids.has(pgid)).toBe(false);
+    group.release();
+  });
+
+  it("a finished run's leftovers stay in the parent until the parent is killed", async () => {
+    const group = new ProcessGroupBackend().createContainer();
+    const run = group.createChild();
+    const child = start(run, 'sleep 300 & echo "$!"');
+    let out = "";
+    child.stdout?.on("data", (c: Buffer) => {
+      out += c.toString();
+    });
+    await once(child, "exit");
+    const leftover = Number(out.trim());
+    track(leftover);
+    run.release({ kill: false });
+    expect(isAlive(leftover)).toBe(true);
+    expect(await group.members()).toEqual([leftover]);
+    group.kill();
+    expect(await group.waitEmpty(5_000)).toBe(true);
+    expect(isAlive(leftover)).toBe(false);
+    group.release();
+  });
+});
+
 /** A synchronous check over an async members() (polled by `eventually`). */
 function membersAtLeast(container: { members(): Promise<number[]> }, count: number): () => boolean {
   let last = 0;
