@@ -47,16 +47,20 @@ export function isPidAlive(pid: number): boolean {
 
 let procAvailable: boolean | undefined;
 
-/** Live processes whose process group is one of `pgids`. Empty when /proc is missing (non-Linux). */
-export function liveMembersOfGroups(pgids: ReadonlySet<number>): number[] {
-  if (procAvailable === false) return [];
+/**
+ * Live processes whose process group is one of `pgids`, or undefined when /proc is missing
+ * (macOS, BSD): the caller must then fall back to `kill(-pgid, 0)`, which counts zombies as
+ * alive — never to "empty", which would end every grace at once and skip the SIGKILL.
+ */
+export function liveMembersOfGroups(pgids: ReadonlySet<number>): number[] | undefined {
+  if (procAvailable === false) return undefined;
   let entries: string[];
   try {
     entries = readdirSync("/proc");
     procAvailable = true;
   } catch {
     procAvailable = false;
-    return [];
+    return undefined;
   }
   const found: number[] = [];
   for (const name of entries) {

@@ -41,7 +41,7 @@ describe("reading /proc", () => {
     const child = spawn(NODE, ["-e", "setInterval(() => {}, 1000)"], { detached: true, stdio: "ignore" });
     track(child.pid as number);
     const pgid = child.pid as number;
-    expect(await eventually(() => liveMembersOfGroups(new Set([pgid])).includes(pgid))).toBe(true);
+    expect(await eventually(() => liveMembersOfGroups(new Set([pgid]))?.includes(pgid) === true)).toBe(true);
     child.kill("SIGKILL");
     await once(child, "exit");
     expect(liveMembersOfGroups(new Set([pgid]))).toEqual([]);

@@ -47,9 +47,11 @@ export class ProcessGroupContainer implements Container {
     return pollUntil(() => this.isEmpty(), withinMs);
   }
 
+  /** Every live process of our groups; without /proc only the groups themselves (their pgids) are known. */
   async members(): Promise<number[]> {
     this.forgetEmptyGroups();
-    return this.pgids.size === 0 ? [] : liveMembersOfGroups(this.pgids);
+    if (this.pgids.size === 0) return [];
+    return liveMembersOfGroups(this.pgids) ?? [...this.pgids];
   }
 
   async stats(): Promise<ContainerStats> {
@@ -94,7 +96,8 @@ export class ProcessGroupContainer implements Container {
   private isEmpty(): boolean {
     this.forgetEmptyGroups();
     // kill(-pgid, 0) also succeeds for zombies nobody reaped yet; /proc tells them apart.
-    return this.pgids.size === 0 || liveMembersOfGroups(this.pgids).length === 0;
+    // Without /proc, a group that still exists (forgetEmptyGroups kept it) counts as not empty.
+    return this.pgids.size === 0 || liveMembersOfGroups(this.pgids)?.length === 0;
   }
 
   /** A group with no process at all is gone for good; forgetting it avoids signalling a reused pgid. */
