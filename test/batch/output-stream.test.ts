@@ -27,7 +27,7 @@ const sleep = (seconds: number) => new Command("sleep", [String(seconds)]);
 describe("outputStream", () => {
   it("yields { index, result } in completion order", async () => {
     const order: number[] = [];
-    for await (const { index, result } of outputStream([sleep(1.2), sleep(0.05), sleep(0.6)], {
+    for await (const { index, result } of outputStream([sleep(2), sleep(0.05), sleep(1)], {
       concurrency: 3,
     })) {
       expect(result.status).toBe("fulfilled");

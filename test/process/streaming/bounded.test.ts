@@ -8,7 +8,7 @@ const TICKER = `let i = 0; setInterval(() => console.log("tick " + i++), 20)`;
 
 describe("bounded streams", () => {
   it("a timeout ends the stream and finish() reports timed-out", async () => {
-    await using proc = await node(TICKER).timeout("600ms").start();
+    await using proc = await node(TICKER).timeout("3s").start();
     let count = 0;
     for await (const line of proc.stdoutLines()) {
       expect(line).toBe(`tick ${count}`);
@@ -21,7 +21,7 @@ describe("bounded streams", () => {
   });
 
   it("a timeout also ends events() with an exit event that says so", async () => {
-    await using proc = await node(TICKER).timeout("400ms").start();
+    await using proc = await node(TICKER).timeout("2s").start();
     const types = new Set<string>();
     let last: unknown;
     for await (const event of proc.events()) {

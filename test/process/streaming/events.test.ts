@@ -11,19 +11,25 @@ async function collect(iterable: AsyncIterable<ProcessEvent>): Promise<ProcessEv
 
 describe("events()", () => {
   it("interleaves stdout and stderr in arrival order and ends with the exit", async () => {
-    // Each line is written only after the previous one was surely read: arrival order is defined.
+    // Lockstep: the child writes the next line only after we acknowledged the previous event,
+    // so the order in which lines arrive is defined, whichever pipe they use.
     const script = `
       const steps = [["out", "o1"], ["err", "e1"], ["out", "o2"], ["err", "e2"], ["err", "e3"], ["out", "o3"]];
       let i = 0;
       const next = () => {
+        if (i === steps.length) { process.exitCode = 3; process.stdin.destroy(); return; }
         const [s, text] = steps[i++];
         (s === "out" ? process.stdout : process.stderr).write(text + "\\n");
-        if (i < steps.length) setTimeout(next, 60); else process.exitCode = 3;
       };
+      require("node:readline").createInterface({ input: process.stdin }).on("line", next);
       next();
     `;
-    await using proc = await node(script).start();
-    const events = await collect(proc.events());
+    await using proc = await node(script).keepStdinOpen().start();
+    const events: ProcessEvent[] = [];
+    for await (const event of proc.events()) {
+      events.push(event);
+      if (event.type !== "exit") await proc.stdin.writeLine("ack");
+    }
     expect(events).toEqual([
       { type: "stdout", line: "o1" },
       { type: "stderr", line: "e1" },
