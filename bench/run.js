@@ -22,7 +22,7 @@ import { p4 } from "./cases/p4-pipeline.js";
 import { p5 } from "./cases/p5-teardown.js";
 import { p6 } from "./cases/p6-batch.js";
 import { p7 } from "./cases/p7-tail.js";
-import { renderCase, renderGoals } from "./lib/harness.js";
+import { freezeCase, renderCase, renderGoals } from "./lib/harness.js";
 import { createRandom } from "./lib/stats.js";
 import { loadPeers, loadProcesskit, MECHANISMS, processkitRunner } from "./lib/variants.js";
 import { renderMeta } from "./report.js";
@@ -112,6 +112,7 @@ async function main() {
   for (const id of selected) {
     const t0 = performance.now();
     const got = await CASES[id](ctx);
+    for (const c of got.cases) freezeCase(c);
     cases.push(...got.cases);
     goals.push(...got.goals);
     for (const c of got.cases) process.stdout.write(`${renderCase(c)}\n`);

@@ -20,7 +20,7 @@ export async function p1(ctx) {
     }
   }
 
-  const seqRounds = q ? 3 : 40;
+  const seqRounds = q ? 3 : 30;
   const seqRuns = q ? 10 : 12;
   ctx.log(`P1 sequential: ${seqRounds} rounds × ${seqRuns} runs per variant`);
   const seq = await interleaved(ctx, variants, seqRounds, async (_name, fn) => {
@@ -33,7 +33,7 @@ export async function p1(ctx) {
     return out;
   });
 
-  const parRounds = q ? 3 : 30;
+  const parRounds = q ? 3 : 25;
   const parBatches = q ? 4 : 5;
   const width = 8;
   ctx.log(`P1 parallel: ${parRounds} rounds × ${parBatches} batches of ${width} per variant`);

@@ -10,7 +10,7 @@ import { PEERS } from "../lib/variants.js";
 
 export async function p2(ctx) {
   const bytes = ctx.quick ? 64 * MiB : GiB;
-  const rounds = ctx.quick ? 1 : 4;
+  const rounds = ctx.quick ? 1 : 3;
   const task = { kind: "capture", file: "head", args: ["-c", String(bytes), "/dev/zero"] };
   const names = ["raw", ...PEERS, ...Object.keys(ctx.pkRunners).map((m) => `processkit (${m})`)];
   const runs = Object.fromEntries(names.map((n) => [n, []]));

@@ -11,7 +11,7 @@ const BASELINE = "raw (read and discard)";
 export async function p7(ctx) {
   const bytes = ctx.quick ? 64 * MiB : GiB;
   const limitBytes = MiB;
-  const rounds = ctx.quick ? 1 : 4;
+  const rounds = ctx.quick ? 1 : 3;
   const task = { kind: "tail", file: "head", args: ["-c", String(bytes), "/dev/zero"], limitBytes };
   const variants = { [BASELINE]: undefined };
   for (const m of Object.keys(ctx.pkRunners)) variants[`processkit (${m}) drop-oldest 1 MiB`] = m;

@@ -43,6 +43,17 @@ export function rowsFrom(samples, baseline, extra = () => ({})) {
   });
 }
 
+/**
+ * Turns a case's column functions into plain data (`columns: [{ title }]`, `row.cells`), so
+ * the case can be written as JSON and rendered again later by bench/report.js.
+ */
+export function freezeCase(c) {
+  if (c.columns === undefined || c.rows === undefined) return c;
+  for (const r of c.rows) r.cells = c.columns.map((col) => (col.cell ? col.cell(r) : undefined) ?? "—");
+  c.columns = c.columns.map((col) => ({ title: col.title }));
+  return c;
+}
+
 /** Renders one case as Markdown: the table, then skipped variants and notes. */
 export function renderCase(c) {
   const out = [`### ${c.id} — ${c.title}`, ""];
@@ -68,7 +79,9 @@ export function renderCase(c) {
       failed ? "—" : fmtRatio(r.ratioMedian),
       failed ? "—" : fmtRatio(r.ratioP90),
     ];
-    for (const col of extraCols) cells.push(col.cell(r) ?? "—");
+    extraCols.forEach((col, i) => {
+      cells.push(r.cells?.[i] ?? (col.cell ? col.cell(r) : undefined) ?? "—");
+    });
     return cells;
   });
   out.push(markdownTable(header, rows), "");
