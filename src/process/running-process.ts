@@ -167,6 +167,7 @@ export class RunningProcess implements AsyncDisposable {
       // A graceful stop is under way: let the tree use its grace instead of killing it now.
       await this.gracefulStop;
     } else if (killTreeOnExit) {
+      this.teardownEvent("leader-exit", "kill", 0);
       this.driver.killTree();
     }
     if (killTreeOnExit || this.stopCause !== undefined) await this.driver.waitTreeEmpty(TREE_GONE_BOUND_MS);
@@ -220,7 +221,8 @@ export class RunningProcess implements AsyncDisposable {
   }
 
   private deadline(kind: "timeout" | "inactivity", ms: number): void {
-    if (this.settledFlag || this.stopCause !== undefined) return;
+    // The leader exited before the deadline: its outcome stands, even while the pipes drain.
+    if (this.settledFlag || this.stopCause !== undefined || this.leaderExited) return;
     this.firedTimeoutMs = ms;
     publish(channels.timeout, () => ({
       program: this.program,

@@ -25,6 +25,7 @@ import {
   TimeoutError,
 } from "../errors.js";
 import type { Outcome, ProcessResult } from "../result.js";
+import { describeJsonError } from "./json-error.js";
 import { retrying } from "./retry.js";
 
 /** What `firstLine` needs of a started run: a `RunningProcess`, or a started `Pipeline`. */
@@ -164,20 +165,4 @@ function requirePipedStdout(command: Command, verb: string): void {
       command.program,
     );
   }
-}
-
-function describeJsonError(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const match = /position (\d+)/.exec(message);
-  const position = match ? Number(match[1]) : text.length;
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < position && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  const fragment = JSON.stringify(text.slice(Math.max(0, position - 40), position + 40));
-  return `invalid JSON at line ${line}, column ${position - lineStart + 1} (offset ${position}): ${message.split("\n")[0]} near ${fragment.slice(0, 160)}`;
 }
