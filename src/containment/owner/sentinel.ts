@@ -41,12 +41,16 @@ while [ -n "$cg" ] && [ -d "$cg" ] && [ $i -lt 250 ]; do
 done
 `;
 
+const UNREGISTER_BATCH_MS = 100;
+
 /** Fixed system directories only: the sentinel never resolves helpers through the user's PATH. */
 const SYSTEM_PATH = "/usr/bin:/bin";
 
 export class Sentinel {
   private child: ChildProcess | undefined;
   private stopped = false;
+  private deferred = "";
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** @param state what to replay into a (re)spawned sentinel: the owner cgroup ("" if none) and live groups. */
   constructor(private readonly state: () => { cgroupDir: string; groups: Iterable<number> }) {
@@ -57,12 +61,32 @@ export class Sentinel {
     return this.child?.pid;
   }
 
+  /** Sent at once: the window in which an owner SIGKILL could leak a new group stays microseconds wide. */
   register(pgid: number): void {
-    this.send(`+${pgid}\n`);
+    this.send(`${this.takeDeferred()}+${pgid}\n`);
   }
 
+  /**
+   * Deferred and batched: each write wakes the sentinel (a context switch, ~80 µs on a busy
+   * 2-core machine), and back-to-back runs would pay it twice. A stale registration for a few
+   * ms is harmless: a pgid is only reused after the pid space wraps.
+   */
   unregister(pgid: number): void {
-    this.send(`-${pgid}\n`);
+    this.deferred += `-${pgid}\n`;
+    if (this.flushTimer === undefined) {
+      this.flushTimer = setTimeout(() => this.send(this.takeDeferred()), UNREGISTER_BATCH_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  private takeDeferred(): string {
+    const lines = this.deferred;
+    this.deferred = "";
+    if (this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    return lines;
   }
 
   /** The owner cgroup to kill and remove on owner death. */
@@ -73,10 +97,12 @@ export class Sentinel {
   /** Tests and orderly shutdown: close our end, the sentinel cleans up and exits. */
   stop(): void {
     this.stopped = true;
+    this.send(this.takeDeferred());
     this.child?.stdin?.end();
   }
 
   private send(line: string): void {
+    if (line === "") return;
     const stdin = this.child?.stdin;
     if (stdin && !stdin.destroyed) stdin.write(line);
   }
