@@ -100,10 +100,6 @@ type Attempt =
   | { readonly kind: "result"; readonly result: ProcessResult<string>; readonly healthKilled: boolean }
   | { readonly kind: "error"; readonly error: unknown };
 
-class Stop {
-  constructor(readonly result: ProcessResult<string> | undefined) {}
-}
-
 export class Supervision {
   private state: SupervisionState = "starting";
   private incarnation = 0;
@@ -284,7 +280,7 @@ export class Supervision {
         }),
       );
       exponent++;
-      if ((await this.sleep(delayMs)) instanceof Stop) return this.stoppedOutcome(this.lastResult);
+      if ((await this.sleep(delayMs)) === "stopped") return this.stoppedOutcome(this.lastResult);
       this.restarts = restart;
     }
   }
@@ -383,10 +379,10 @@ export class Supervision {
     if (own?.aborted) throw new CancelledError(this.program, own.reason);
   }
 
-  /** Sleeps `ms`; rejects with `CancelledError` on cancel, resolves a `Stop` on `stop()`. */
-  private sleep(ms: number): Promise<undefined | Stop> {
+  /** Sleeps `ms`; rejects with `CancelledError` on cancel, resolves "stopped" at once on `stop()`. */
+  private sleep(ms: number): Promise<"slept" | "stopped"> {
     this.throwIfCancelled();
-    if (ms <= 0) return Promise.resolve(undefined);
+    if (ms <= 0) return Promise.resolve("slept");
     const signals = [this.options.cancelSignal, this.parts.command[SPEC].cancelSignal].filter(
       (s): s is AbortSignal => s !== undefined,
     );
@@ -407,7 +403,7 @@ export class Supervision {
       };
       const onStop = () => {
         cleanup();
-        resolve(new Stop(this.lastResult));
+        resolve("stopped");
       };
       for (const s of signals) s.addEventListener("abort", onCancel, { once: true });
       this.wake.signal.addEventListener("abort", onStop, { once: true });
@@ -415,7 +411,7 @@ export class Supervision {
       else
         timer = after(ms, () => {
           cleanup();
-          resolve(undefined);
+          resolve("slept");
         });
     });
   }

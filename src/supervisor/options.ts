@@ -22,9 +22,9 @@ export interface SupervisorOptions {
   maxBackoff?: Duration;
   /** Multiply each delay by U[0.5, 1.5). Default true. */
   jitter?: boolean;
-  /** Enables the crash-loop guard: one pause this long once the failure score reaches `failureThreshold`. Default off. */
+  /** Enables the crash-loop guard: one pause this long once the failure score goes past `failureThreshold`. Default off. */
   stormPause?: Duration;
-  /** Failure score that trips the storm guard. Default 5. */
+  /** The storm guard trips when the failure score goes past this (the 6th rapid failure for 5). Default 5. */
   failureThreshold?: number;
   /** Half-life of the failure score. Default "30s". */
   failureDecay?: Duration;

@@ -1,7 +1,9 @@
 /**
  * The crash-loop ("storm") guard. Every failure adds 1 to a score that halves every
- * `decayMs`; when the score reaches the threshold, the next restart waits one long pause
- * instead of its backoff delay, and the score starts again from zero.
+ * `decayMs`; when the score goes past the threshold, that restart waits one long pause
+ * instead of its backoff delay, and the score starts again from zero. "Past" (not "at"):
+ * the score decays continuously, so N rapid failures score just under N in real time and
+ * exactly N under fake timers — with a strict comparison both trip on failure N + 1.
  */
 export class StormGuard {
   private score = 0;
@@ -20,7 +22,7 @@ export class StormGuard {
     const elapsed = this.lastFailureAt === undefined ? 0 : Math.max(0, now - this.lastFailureAt);
     const score = this.score * 0.5 ** (elapsed / this.decayMs) + 1;
     this.lastFailureAt = now;
-    const tripped = score >= this.threshold;
+    const tripped = score > this.threshold;
     this.score = tripped ? 0 : score;
     return { tripped, score };
   }

@@ -124,12 +124,12 @@ export class Supervisor {
     return this.with({ giveUpWhen: checkFn(predicate, "giveUpWhen", this.program) });
   }
 
-  /** Enables the crash-loop guard: once the failure score reaches `failureThreshold`, pause this long (jittered) instead of the backoff. */
+  /** Enables the crash-loop guard: once the failure score goes past `failureThreshold`, pause this long (jittered) instead of the backoff. */
   stormPause(pause: Duration): Supervisor {
     return this.set({ stormPause: pause });
   }
 
-  /** Failure score that trips the storm guard (default 5). */
+  /** The storm guard trips when the failure score goes past this (default 5: the 6th failure in quick succession). */
   failureThreshold(threshold: number): Supervisor {
     return this.set({ failureThreshold: threshold });
   }

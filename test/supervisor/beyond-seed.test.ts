@@ -12,6 +12,7 @@ import {
   type StormDiagnostic,
   Supervisor,
 } from "../../src/index.js";
+import { backoffDelay } from "../../src/supervisor/backoff.js";
 import { RecordingRunner, Reply, ScriptedRunner, ScriptMissError } from "../../src/testing/index.js";
 import { collect, timed, timedError } from "./timing.js";
 
@@ -67,11 +68,29 @@ describe("exponent reset", () => {
   });
 });
 
+describe("backoff edges", () => {
+  it("base 0 never sleeps, even when factor^n overflows", () => {
+    expect(backoffDelay(0, 2, 1_000, 30_000)).toBe(0);
+    expect(backoffDelay(0, Number.MAX_VALUE, 5, 30_000)).toBe(0);
+    expect(backoffDelay(100, 2, 1_000, 30_000)).toBe(30_000);
+    expect(backoffDelay(100, Number.MAX_VALUE, 2, 30_000)).toBe(30_000);
+  });
+
+  it("the jittered delay after the cap stays within [0.5, 1.5) of the cap", async () => {
+    const runner = new ScriptedRunner().onSequence(["fake"], [Reply.fail(1), Reply.ok()]);
+    const { elapsed } = await timed(() =>
+      new Supervisor(fake).withRunner(runner).backoff("1h", 10).maxBackoff("2s").run(),
+    );
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+});
+
 describe("storm guard", () => {
   it("a storm trips: one pause replaces the backoff and is counted in stormPauses", async () => {
     const runner = new ScriptedRunner().onSequence(
       ["fake"],
-      [Reply.fail(1), Reply.fail(1), Reply.fail(1), Reply.fail(1), Reply.ok()],
+      [Reply.fail(1), Reply.fail(1), Reply.fail(1), Reply.fail(1), Reply.fail(1), Reply.ok()],
     );
     const { value, payloads } = await collect<
       StormDiagnostic,
@@ -79,11 +98,12 @@ describe("storm guard", () => {
     >("processkit:storm", () =>
       timed(() => supervise(runner).stormPause("5s").failureThreshold(3).failureDecay("30s").run()),
     );
-    expect(value.value.restarts).toBe(4);
+    expect(value.value.restarts).toBe(5);
     expect(value.value.stormPauses).toBe(1);
-    // Three instant failures reach the threshold: the third restart waits the pause, the others nothing.
+    // Instant failures score 1, 2, 3, 4: the fourth goes past the threshold of 3 and its
+    // restart waits the pause; the score starts over, so the fifth restarts at once.
     expect(value.elapsed).toBe(5_000);
-    expect(payloads).toEqual([{ program: "fake", pauseMs: 5_000, score: 3, stormPauses: 1 }]);
+    expect(payloads).toEqual([{ program: "fake", pauseMs: 5_000, score: 4, stormPauses: 1 }]);
   });
 
   it("the failure score halves every failureDecay: spaced-out failures never trip it", async () => {
@@ -102,7 +122,7 @@ describe("storm guard", () => {
     const fast = await timed(() => base(script()).failureDecay("100ms").run());
     expect(fast.value.stormPauses).toBe(0);
     expect(fast.elapsed).toBe(5_000);
-    // Same failures, slow decay: scores 1, 1.98, 2.93 → trip on the third.
+    // Same failures, slow decay: scores 1, 1.98, 2.93 → past 2 on the third.
     const slow = await timed(() => base(script()).failureDecay("30s").run());
     expect(slow.value.stormPauses).toBe(1);
     expect(slow.elapsed).toBe(1_000 + 1_000 + 5_000 + 1_000 + 1_000);
@@ -127,7 +147,7 @@ describe("storm guard", () => {
   it("the storm pause is jittered when jitter is on", async () => {
     const runner = new ScriptedRunner().onSequence(["fake"], [Reply.fail(1), Reply.ok()]);
     const { value, elapsed } = await timed(() =>
-      new Supervisor(fake).withRunner(runner).backoff(0).stormPause("10s").failureThreshold(1).run(),
+      new Supervisor(fake).withRunner(runner).backoff(0).stormPause("10s").failureThreshold(0.5).run(),
     );
     expect(value.stormPauses).toBe(1);
     expect(elapsed).toBeGreaterThanOrEqual(5_000);
@@ -135,11 +155,11 @@ describe("storm guard", () => {
   });
 
   it("the restart budget is checked before the storm guard", async () => {
-    // Threshold 1: every failure that leads to a restart trips the guard. The third failure
+    // Threshold 0.5: every failure that leads to a restart trips the guard. The third failure
     // meets a spent budget first, so it neither pauses nor counts.
     const runner = new ScriptedRunner().on(["fake"], Reply.fail(1));
     const { value, elapsed } = await timed(() =>
-      supervise(runner).maxRestarts(2).stormPause("5s").failureThreshold(1).run(),
+      supervise(runner).maxRestarts(2).stormPause("5s").failureThreshold(0.5).run(),
     );
     expect(value.stopped).toBe(StopReason.RestartsExhausted);
     expect(value.stormPauses).toBe(2);
@@ -438,7 +458,7 @@ describe("diagnostics channels", () => {
     const restarts = await collect<RestartDiagnostic, unknown>("processkit:restart", async () => {
       const storms = await collect<StormDiagnostic, unknown>("processkit:storm", () =>
         timed(() =>
-          new Supervisor(secret).withRunner(runner).backoff(0).stormPause("1s").failureThreshold(2).run(),
+          new Supervisor(secret).withRunner(runner).backoff(0).stormPause("1s").failureThreshold(1.5).run(),
         ),
       );
       expect(storms.payloads).toHaveLength(1);

@@ -121,11 +121,12 @@ describe("real processes: health check", () => {
       .backoff("20ms")
       .jitter(false)
       .healthCheck(
-        // Only the first (hung) incarnation is unhealthy: a slow start of the second under
-        // load must not be mistaken for a hang.
+        // Only the first incarnation is unhealthy, and only once it is up (its grandchild line
+        // is in, so its run is counted): killing it earlier would race its counter write, and
+        // a slow start of the second under load must not be mistaken for a hang.
         ({ pid, incarnation }) => {
           probedPids.push(pid);
-          return incarnation !== 1;
+          return incarnation !== 1 || t.pids.length === 0;
         },
         { interval: "200ms", failures: 2 },
       )

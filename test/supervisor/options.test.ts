@@ -132,13 +132,14 @@ describe("configuration", () => {
 });
 
 describe("StormGuard", () => {
-  it("adds 1 per failure to a score that halves every decay period; trips at the threshold and starts over", () => {
+  it("adds 1 per failure to a score that halves every decay period; trips past the threshold and starts over", () => {
     const guard = new StormGuard(3, 1_000);
     expect(guard.recordFailure(0)).toEqual({ tripped: false, score: 1 });
     expect(guard.recordFailure(1_000)).toEqual({ tripped: false, score: 1.5 });
     expect(guard.recordFailure(2_000)).toEqual({ tripped: false, score: 1.75 });
     expect(guard.recordFailure(2_000)).toEqual({ tripped: false, score: 2.75 });
-    expect(guard.recordFailure(2_000)).toEqual({ tripped: true, score: 3.75 });
+    expect(guard.recordFailure(2_500)).toEqual({ tripped: false, score: 2.75 * 0.5 ** 0.5 + 1 });
+    expect(guard.recordFailure(2_500)).toEqual({ tripped: true, score: 2.75 * 0.5 ** 0.5 + 2 });
     expect(guard.currentScore).toBe(0);
     expect(guard.recordFailure(2_000)).toEqual({ tripped: false, score: 1 });
   });

@@ -100,7 +100,7 @@ describe("session events", () => {
     expect(events[0]).toMatchObject({ incarnation: 1, reason: "spawn" });
     expect(events[3]).toMatchObject({ consecutive: 1, failures: 1, killing: true });
     expect(events[4]).toMatchObject({ healthKilled: true, crashed: true });
-    // Two failures 100 ms apart: 1 · 0.5^(100/30000) + 1 ≈ 1.998 ≥ 1.5.
+    // Two failures 100 ms apart: 1 · 0.5^(100/30000) + 1 ≈ 1.998, past 1.5.
     expect(events[5]).toMatchObject({ pauseMs: 1_000, stormPauses: 1 });
     expect((events[5] as { score: number }).score).toBeCloseTo(1.998, 3);
     expect(events[6]).toMatchObject({ delayMs: 1_000, storm: true });
@@ -188,7 +188,7 @@ describe("session status and stop", () => {
       .withRunner(runner)
       .backoff(0)
       .stormPause("1h")
-      .failureThreshold(1)
+      .failureThreshold(0.5)
       .start();
     await until(session.events(), (e) => e.type === "storm-pause");
     expect(session.status().state).toBe("storm-paused");

@@ -253,6 +253,18 @@ describe("ScriptedRunner pending, cancel and deadlines", () => {
     expect(result.durationMs).toBe(3_000);
   });
 
+  it("an inactivity timeout fires on a scripted run that goes quiet", async () => {
+    vi.useFakeTimers();
+    const runner = new ScriptedRunner().on(["quiet"], Reply.pending().withStdout("hello\n"));
+    const start = Date.now();
+    const promise = runner.output(new Command("quiet").inactivityTimeout("400ms"));
+    await vi.runAllTimersAsync();
+    const result = await promise;
+    expect(result.outcome).toEqual({ kind: "inactivity-timed-out" });
+    expect(Date.now() - start).toBe(400);
+    expect(result.stdout).toBe("hello\n");
+  });
+
   it("a command timeout shorter than after(d) wins", async () => {
     vi.useFakeTimers();
     const runner = new ScriptedRunner().on(["slow"], Reply.ok().after("3s"));
