@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { JobRunner, StopReason, Supervisor } from "../../src/index.js";
+import { JobRunner, ProcessGroup, StopReason, Supervisor } from "../../src/index.js";
 import { isAlive, killPids } from "../helpers/procs.js";
 import { node } from "../helpers/scripts.js";
 
@@ -110,6 +110,28 @@ describe.each([
     expect(outcome.finalResult?.signal).toBe("SIGTERM");
     expect(isAlive(leader)).toBe(false);
     expect(isAlive(t.pids[0] as number)).toBe(false);
+  });
+});
+
+describe("real processes: a shared ProcessGroup as the runner", () => {
+  it("incarnations share the group: leftovers live on in it until the group is torn down", async () => {
+    const t = tracker();
+    {
+      await using group = await ProcessGroup.create();
+      const outcome = await new Supervisor(scripted(["crash", "crash", "succeed"]).onStdoutLine(t.onLine))
+        .withRunner(group)
+        .backoff("20ms")
+        .jitter(false)
+        .run();
+      expect(outcome.restarts).toBe(2);
+      expect(t.pids).toHaveLength(3);
+      // A shared group keeps what a run left behind (that is what it is for) …
+      for (const pid of t.pids) expect(isAlive(pid), `grandchild ${pid} in the group`).toBe(true);
+      const members = await group.members();
+      expect(members.length).toBeGreaterThan(0);
+    }
+    // … and tearing the group down takes all of it.
+    for (const pid of t.pids) expect(isAlive(pid), `grandchild ${pid} after the group`).toBe(false);
   });
 });
 
