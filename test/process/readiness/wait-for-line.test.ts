@@ -56,6 +56,29 @@ describe("waitForLine", () => {
     expect(await proc.waitForLine("out", "10s")).toBe("out");
   });
 
+  it("works in UTF-16 (BOM and CRLF handled, 2-byte units split across reads)", async () => {
+    // Written one byte at a time so newline units straddle reads.
+    const script = `
+      const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("héllo\\r\\nready ✓\\nafter\\n", "utf16le")]);
+      let i = 0;
+      const t = setInterval(() => { process.stdout.write(bytes.subarray(i, i + 1)); if (++i === bytes.length) clearInterval(t); }, 1);
+      setInterval(() => {}, 1000);
+    `;
+    await using proc = await node(script).encoding("utf-16le").start();
+    expect(await proc.waitForLine(/^h/, "20s")).toBe("héllo");
+    expect(await proc.waitForLine("ready", "20s")).toBe("ready ✓");
+    const lines = proc.stdoutLines();
+    expect((await lines.next()).value).toBe("after");
+  });
+
+  it("with a drop-oldest output limit, the cursor still lands right after the match", async () => {
+    const script = `for (let i = 0; i < 5000; i++) console.log("line " + i); console.log("READY"); console.log("tail"); setInterval(() => {}, 1000);`;
+    await using proc = await node(script).outputLimit({ maxBytes: 4096, onOverflow: "drop-oldest" }).start();
+    expect(await proc.waitForLine("READY", "20s")).toBe("READY");
+    const lines = proc.stdoutLines();
+    expect((await lines.next()).value).toBe("tail");
+  });
+
   it("rejects with NotReadyError at its deadline, keeps draining, and leaves the child running", async () => {
     // Floods stdout (far more than a pipe holds) and never prints the line.
     const script = `const s = "y".repeat(1023) + "\\n"; let n = 0; const t = setInterval(() => { for (let i = 0; i < 256; i++) process.stdout.write(s); if (++n === 8) { clearInterval(t); process.stdout.write("", () => console.error("flushed")); } }, 10); setInterval(() => {}, 1000);`;
