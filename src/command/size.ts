@@ -12,7 +12,9 @@ export function parseSize(value: unknown, argument: string, program = ""): numbe
     bytes = value;
   } else if (typeof value === "string" && PATTERN.test(value)) {
     const [, amount, unit] = PATTERN.exec(value) as RegExpExecArray;
-    bytes = Math.floor(Number(amount) * (UNITS[(unit ?? "").toLowerCase()] as number));
+    const scaled = Number(amount) * (UNITS[(unit ?? "").toLowerCase()] as number);
+    // "1.5K" rounds down to whole bytes; "1.5" (bytes) is as wrong as the number 1.5.
+    bytes = unit === "" && !Number.isInteger(scaled) ? Number.NaN : Math.floor(scaled);
   } else {
     throw new InvalidInputError(
       argument,

@@ -23,8 +23,13 @@ export function cmd(strings: TemplateStringsArray, ...values: Value[]): Command 
       if (part !== "") current = (current ?? "") + part;
     });
   };
-  strings.raw.forEach((_, i) => {
-    literal(strings[i] as string);
+  strings.raw.forEach((raw, i) => {
+    const text = strings[i];
+    // A tagged template may hold an invalid escape (`\x`): its cooked text is undefined.
+    if (text === undefined) {
+      throw new InvalidInputError("cmd", `cmd: invalid escape sequence in ${JSON.stringify(raw)}`);
+    }
+    literal(text);
     if (i >= values.length) return;
     const value = values[i];
     const items = Array.isArray(value) ? value : [value];

@@ -22,9 +22,22 @@ export function decodeWhole(decoder: InstanceType<typeof TextDecoder>, bytes: Ui
 }
 
 /**
- * For a tail window (drop-oldest) the first bytes may be the end of a character cut in
- * half; skip those continuation bytes so the text does not start with U+FFFD.
+ * A tail window (drop-oldest) may begin inside a character. `offset` is the window's position
+ * in the whole stream. UTF-8: skip leading continuation bytes. UTF-16: realign to a code unit
+ * (an odd offset), then skip a lone low surrogate. Otherwise the text would start with U+FFFD
+ * or, for UTF-16, be garbage from end to end.
  */
+export function skipPartialStart(bytes: Uint8Array, encoding: string, offset: number): Uint8Array {
+  if (encoding === "utf-8") return skipPartialUtf8Start(bytes);
+  if (encoding !== "utf-16le" && encoding !== "utf-16be") return bytes;
+  let i = offset % 2;
+  const high = encoding === "utf-16le" ? 1 : 0; // index of the high byte within a code unit
+  const first = bytes[i + high];
+  if (first !== undefined && first >= 0xdc && first <= 0xdf) i += 2;
+  return i === 0 ? bytes : bytes.subarray(Math.min(i, bytes.length));
+}
+
+/** UTF-8 part of `skipPartialStart`: skip up to three leading continuation bytes. */
 export function skipPartialUtf8Start(bytes: Uint8Array): Uint8Array {
   let i = 0;
   while (i < 3 && i < bytes.length && ((bytes[i] as number) & 0xc0) === 0x80) i++;

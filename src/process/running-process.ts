@@ -20,7 +20,7 @@ import {
   StdinError,
 } from "../errors.js";
 import { channels, publish, type TeardownEvent } from "../events.js";
-import { decodeAll, MAX_STRING_BYTES, skipPartialUtf8Start } from "../io/decode.js";
+import { decodeAll, MAX_STRING_BYTES, skipPartialStart } from "../io/decode.js";
 import { LineQueue } from "../io/line-queue.js";
 import { OutputPump } from "../io/output-pump.js";
 import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
@@ -523,12 +523,9 @@ export class RunningProcess implements AsyncDisposable {
         `is ${bytes.length} bytes, too large for a string (use outputBytes() or outputLimit)`,
       );
     }
-    if (
-      pump.truncated &&
-      this.spec.outputLimit?.onOverflow === "drop-oldest" &&
-      this.spec.encoding === "utf-8"
-    ) {
-      bytes = skipPartialUtf8Start(bytes);
+    if (pump.truncated && this.spec.outputLimit?.onOverflow === "drop-oldest") {
+      // The kept window ends at the stream's end, so it starts at totalBytes - length.
+      bytes = skipPartialStart(bytes, this.spec.encoding, pump.totalBytes - bytes.length);
     }
     void s;
     return decodeAll(bytes, this.spec.encoding);

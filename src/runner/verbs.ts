@@ -119,6 +119,10 @@ export async function firstLine(
 ): Promise<string | undefined> {
   requirePipedStdout(command, "firstLine");
   const proc = await runner.start(command);
+  // As in the bulk verbs, an interactive stdin is closed: nobody can write to it from here.
+  if (command[SPEC].stdin.kind === "interactive") {
+    void (proc as Partial<{ stdin: { end(): Promise<void> } }>).stdin?.end();
+  }
   try {
     for await (const line of proc.stdoutLines()) {
       if (predicate(line)) return line;

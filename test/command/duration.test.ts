@@ -61,7 +61,10 @@ describe("parseSize", () => {
     expect(parseSize(value, "maxBytes")).toBe(bytes);
   });
 
-  it.each<unknown>([-1, 1.5, Number.NaN, "1X", "", "-1K", "K", null])("rejects %j", (value) => {
-    expect(() => parseSize(value, "maxBytes")).toThrow(InvalidInputError);
-  });
+  it.each<unknown>([-1, 1.5, Number.NaN, "1X", "", "-1K", "K", null, "1.5", "0.5b"])(
+    "rejects %j",
+    (value) => {
+      expect(() => parseSize(value, "maxBytes")).toThrow(InvalidInputError);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Command, cmd } from "../../src/index.js";
+import { Command, cmd, InvalidInputError } from "../../src/index.js";
 
 describe("cmd tagged template", () => {
   it("splits literal text on whitespace", () => {
@@ -53,6 +53,11 @@ describe("cmd tagged template", () => {
     const c = cmd`${prog} --version`;
     expect(c.program).toBe(prog);
     expect(c.argv).toEqual(["--version"]);
+  });
+
+  it("an invalid escape in the literal text is InvalidInputError, not a TypeError", () => {
+    expect(() => cmd`printf \x`).toThrow(InvalidInputError);
+    expect(() => cmd`printf \u{zz} ${"a"}`).toThrow(/escape/);
   });
 
   it("runs without a shell", async () => {

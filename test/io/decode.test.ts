@@ -4,7 +4,7 @@
  * invalid bytes and byte-order marks.
  */
 import { describe, expect, it } from "vitest";
-import { decodeAll, skipPartialUtf8Start } from "../../src/io/decode.js";
+import { decodeAll, skipPartialStart, skipPartialUtf8Start } from "../../src/io/decode.js";
 import { node } from "../helpers/scripts.js";
 
 /** A child that writes each hex string as raw bytes, pausing `pauseMs` between writes. */
@@ -143,5 +143,32 @@ describe("encodings", () => {
   it("a truncated character at the very end becomes U+FFFD", async () => {
     const result = await writes(["41e282"]).output();
     expect(result.stdout).toBe("A\uFFFD");
+  });
+});
+
+describe("skipPartialStart", () => {
+  it("UTF-8 delegates to the continuation-byte skip", () => {
+    expect(Buffer.from(skipPartialStart(Buffer.from("€x").subarray(1), "utf-8", 1)).toString()).toBe("x");
+  });
+  it("UTF-16LE: realigns an odd window, then skips a lone low surrogate", () => {
+    const all = Buffer.from("a😀b", "utf16le"); // 61 00 3D D8 00 DE 62 00
+    const from = (n: number) => decodeAll(skipPartialStart(all.subarray(n), "utf-16le", n), "utf-16le");
+    expect(from(0)).toBe("a😀b");
+    expect(from(1)).toBe("😀b");
+    expect(from(2)).toBe("😀b");
+    expect(from(3)).toBe("b");
+    expect(from(4)).toBe("b");
+    expect(from(5)).toBe("b");
+    expect(from(6)).toBe("b");
+    expect(from(7)).toBe("");
+  });
+  it("UTF-16BE", () => {
+    const le = Buffer.from("😀b", "utf16le");
+    const be = Buffer.from(le).swap16();
+    expect(decodeAll(skipPartialStart(be.subarray(2), "utf-16be", 2), "utf-16be")).toBe("b");
+  });
+  it("other encodings are left alone", () => {
+    const bytes = new Uint8Array([0x80, 0x81]);
+    expect(skipPartialStart(bytes, "windows-1252", 1)).toBe(bytes);
   });
 });

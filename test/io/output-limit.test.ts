@@ -87,6 +87,20 @@ describe("drop-oldest", () => {
     expect(result.stdout).toBe("€€€");
   });
 
+  it("a UTF-16 tail cut inside a code unit or a surrogate pair still decodes cleanly", async () => {
+    // "a😀" is 61 00 3D D8 00 DE in UTF-16LE; 1000 of them, then keep an odd number of bytes.
+    const script = `process.stdout.write(Buffer.from("a😀".repeat(1000), "utf16le"))`;
+    for (const maxBytes of [13, 14, 15, 16]) {
+      const result = await node(script)
+        .encoding("utf-16le")
+        .outputLimit({ maxBytes, onOverflow: "drop-oldest" })
+        .output();
+      expect(result.stdout, `maxBytes ${maxBytes}`).not.toContain("\uFFFD");
+      expect(result.stdout.endsWith("a😀"), `maxBytes ${maxBytes}`).toBe(true);
+      expect("a😀".repeat(10).endsWith(result.stdout), `maxBytes ${maxBytes}`).toBe(true);
+    }
+  });
+
   it("maxLines keeps the last N lines, stderr included", async () => {
     const result = await node(
       `for (let i = 0; i < 10000; i++) { console.log("out " + i); console.error("err " + i); }`,

@@ -45,6 +45,20 @@ describe.each(RUNNERS)("environment (%s)", (_mechanism, runner: JobRunner) => {
     expect((await envOf(printEnv().env({ PK_TRICKY: tricky }))).PK_TRICKY).toBe(tricky);
   });
 
+  it("names a shell cannot hold and variables a shell rewrites reach the child unchanged", async () => {
+    const vars = {
+      "MY-VAR": "dash",
+      "a.b": "dot",
+      "1ST": "digit",
+      IFS: "x",
+      OPTIND: "not-a-number",
+      PPID: "12345",
+      PWD: "/a/stale/dir",
+    };
+    const env = await envOf(printEnv().envClear().env(vars).cwd("/tmp"));
+    expect(env).toEqual(vars);
+  });
+
   it("later env() calls win; undefined removes", async () => {
     setParent("PK_GONE", "parent");
     const env = await envOf(printEnv().env({ PK_X: "1" }).env({ PK_X: "2" }).env({ PK_GONE: undefined }));

@@ -12,7 +12,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { InvalidInputError, SpawnError } from "../../src/index.js";
+import { Command, InvalidInputError, SpawnError } from "../../src/index.js";
+import { RUNNERS } from "../helpers/mechanisms.js";
 import { node } from "../helpers/scripts.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pk-modes-"));
@@ -136,5 +137,17 @@ describe("verbs with a stream that is not piped", () => {
     for await (const line of proc.stdoutLines()) lines.push(line);
     expect(lines).toEqual([]);
     expect((await proc.finish()).outcome).toEqual({ kind: "exited", code: 0 });
+  });
+});
+
+describe("uid / gid", () => {
+  const root = process.getuid?.() === 0;
+  it.skipIf(!root)("the child runs with the given ids, on every mechanism", async () => {
+    for (const [mechanism, runner] of RUNNERS) {
+      const out = await runner.run(
+        new Command("sh", ["-c", "id -u; id -g; pwd"]).uid(65534).gid(65534).cwd("/tmp"),
+      );
+      expect(out, mechanism).toBe("65534\n65534\n/tmp");
+    }
   });
 });

@@ -186,3 +186,22 @@ describe("mechanisms", () => {
     expect(RUNNERS.map(([m]) => m)).toContain("process-group");
   });
 });
+
+describe("a setsid() escapee holding stdout", () => {
+  it("never hangs the verb; under cgroup-v2 it is killed too", async () => {
+    for (const [mechanism, runner] of RUNNERS) {
+      const started = performance.now();
+      const result = await runner.output(tree(1, "exit", { setsid: true }));
+      const [pid] = track(pidsIn(result.stdout));
+      expect(pid, mechanism).toBeGreaterThan(0);
+      expect(result.exitCode, mechanism).toBe(0);
+      expect(performance.now() - started, mechanism).toBeLessThan(10_000);
+      if (mechanism === "cgroup-v2") {
+        expect(isAlive(pid as number)).toBe(false);
+      } else {
+        // The documented hole of process groups: the escapee survives (it no longer blocks us).
+        expect(isAlive(pid as number)).toBe(true);
+      }
+    }
+  });
+});

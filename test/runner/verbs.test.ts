@@ -272,6 +272,10 @@ describe("firstLine(pred)", () => {
     );
     expect(e).toBe(boom);
   });
+  it("closes an interactive stdin like the bulk verbs (nobody could write to it)", async () => {
+    const result = await new Command("cat").keepStdinOpen().timeout("20s").firstLine();
+    expect(result).toBeUndefined(); // cat saw EOF and exited; no TimeoutError after 20 s
+  });
   it("the last, unterminated line can match", async () => {
     expect(await node(`process.stdout.write("a\\nlast")`).firstLine((l) => l.startsWith("la"))).toBe("last");
   });

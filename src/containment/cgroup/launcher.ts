@@ -7,31 +7,86 @@
  * Privilege drop: Node would apply uid/gid before exec'ing the launcher, which then could not
  * write the root-owned cgroup.procs. So we join first and drop after, with util-linux
  * `setpriv` from a fixed system directory.
+ *
+ * The environment must reach the target unchanged, but a shell rebuilds it on `exec`: dash
+ * exports PWD (adding it, or rewriting a stale one), resets IFS, OPTIND and PPID, and drops
+ * variables whose names are not shell identifiers. The script restores PWD (present in
+ * nearly every inherited environment; unset when absent), IFS, PPID and a numeric OPTIND
+ * from positional values. What a shell cannot hold — a non-identifier name, a non-numeric
+ * OPTIND — goes to `env NAME=VALUE… target` (coreutils, fixed system directory): one more
+ * exec, only for runs that need it, and those values sit in that process's argv until it
+ * execs the target (documented in docs/platform-support.md).
  */
 import type { SpawnOptions } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import type { SpawnPlan } from "../container.js";
 
-const JOIN_THEN_EXEC = 'echo $$ > "$0/cgroup.procs" && exec "$@"';
+const JOIN = 'echo $$ > "$0/cgroup.procs"';
+
 const SETPRIV_CANDIDATES = ["/usr/bin/setpriv", "/bin/setpriv"];
+const ENV_CANDIDATES = ["/usr/bin/env", "/bin/env"];
+/** Variables dash rewrites whatever the environment said, and that the script can put back. */
+const RESTORED_BY_SCRIPT = ["PWD", "IFS", "PPID", "OPTIND"] as const;
+const SHELL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-let setprivPath: string | null | undefined;
+const found = new Map<string, string | null>();
 
-/** util-linux setpriv from /usr/bin or /bin (never PATH), or null. */
-export function findSetpriv(): string | null {
-  if (setprivPath === undefined) {
-    setprivPath = null;
-    for (const candidate of SETPRIV_CANDIDATES) {
+/** The first executable candidate from fixed system directories (never PATH), or null. */
+function findFixed(candidates: readonly string[]): string | null {
+  const key = candidates.join(":");
+  if (!found.has(key)) {
+    let path: string | null = null;
+    for (const candidate of candidates) {
       try {
         accessSync(candidate, constants.X_OK);
-        setprivPath = candidate;
+        path = candidate;
         break;
       } catch {
         // try the next fixed location
       }
     }
+    found.set(key, path);
   }
-  return setprivPath;
+  return found.get(key) ?? null;
+}
+
+/** util-linux setpriv from /usr/bin or /bin (never PATH), or null. */
+export function findSetpriv(): string | null {
+  return findFixed(SETPRIV_CANDIDATES);
+}
+
+/** A variable the script can restore itself: dash only accepts a number for OPTIND. */
+function restorable(name: (typeof RESTORED_BY_SCRIPT)[number], value: string): boolean {
+  return name !== "OPTIND" || /^\d+$/.test(value);
+}
+
+/** The variables a shell cannot carry to the target (names), with `NAME=VALUE` for env(1). */
+function viaEnvHelper(env: NodeJS.ProcessEnv): { names: string[]; assignments: string[] } {
+  const names: string[] = [];
+  const assignments: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || name === "" || name.includes("=")) continue; // cannot round-trip anyway
+    if (!SHELL_IDENTIFIER.test(name) || (name === "OPTIND" && !restorable(name, String(value)))) {
+      names.push(name);
+      assignments.push(`${name}=${value}`);
+    }
+  }
+  return { names, assignments };
+}
+
+/** The join, then the shell-rewritten variables put back from positional values, then exec. */
+function script(env: NodeJS.ProcessEnv): { text: string; values: string[] } {
+  const steps = [JOIN];
+  const values: string[] = [];
+  if (env.PWD === undefined) steps.push("unset PWD"); // dash exported one of its own
+  for (const name of RESTORED_BY_SCRIPT) {
+    const value = env[name];
+    if (value === undefined || !restorable(name, String(value))) continue;
+    steps.push(`${name}=$1`, `export ${name}`, "shift");
+    values.push(String(value));
+  }
+  steps.push('exec "$@"');
+  return { text: steps.join(" && "), values };
 }
 
 export function launcherPlan(
@@ -41,7 +96,26 @@ export function launcherPlan(
   options: SpawnOptions,
 ): SpawnPlan {
   const { uid, gid, argv0: _argv0, ...rest } = options; // argv0 cannot be honoured through sh
+  const env = options.env ?? process.env; // what Node would give the target without us
   const target = [file, ...args];
+
+  const unsafe = viaEnvHelper(env);
+  if (unsafe.names.length > 0) {
+    const envPath = findFixed(ENV_CANDIDATES);
+    if (envPath === null)
+      throw new Error("env(1) is required to pass these variables through the cgroup launcher");
+    // env(1) takes every leading NAME=VALUE as an assignment, so the program path must not look like one.
+    if (file.includes("=")) {
+      throw new Error(
+        `cannot pass ${unsafe.names.length} variable(s) through the cgroup launcher to a program path containing '='`,
+      );
+    }
+    target.unshift(envPath, ...unsafe.assignments);
+    // Not in the launcher's own environment: dash refuses to start with a non-numeric OPTIND.
+    const forShell: NodeJS.ProcessEnv = { ...env };
+    for (const name of unsafe.names) delete forShell[name];
+    rest.env = forShell;
+  }
   if (uid !== undefined || gid !== undefined) {
     const setpriv = findSetpriv();
     if (setpriv === null) throw new Error("setpriv is required to drop privileges inside a cgroup");
@@ -51,5 +125,6 @@ export function launcherPlan(
     drop.push("--clear-groups", "--");
     target.unshift(...drop);
   }
-  return { file: "/bin/sh", args: ["-c", JOIN_THEN_EXEC, dir, ...target], options: rest };
+  const { text, values } = script(env);
+  return { file: "/bin/sh", args: ["-c", text, dir, ...values, ...target], options: rest };
 }

@@ -3,13 +3,18 @@
  * freeze/thaw, depth-first removal, and leaders that have not joined yet.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { CgroupBackend } from "../../../src/containment/cgroup/backend.js";
 import type { CgroupContainer } from "../../../src/containment/cgroup/container.js";
 import { locateCgroup } from "../../../src/containment/cgroup/locate.js";
 import { isAlive } from "../../helpers/procs.js";
 import { eventually, sleep, track } from "../support.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "processkit-cgroup-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function launch(container: CgroupContainer, script: string): ChildProcess {
   const plan = container.plan("/bin/sh", ["-c", script], { stdio: "ignore" });
@@ -93,8 +98,11 @@ describe.runIf(locateCgroup().ok)("CgroupContainer (this host)", () => {
     const backend = await CgroupBackend.get();
     const container = backend.createContainer() as CgroupContainer;
     try {
-      launch(container, "trap 'exit 0' USR1; while :; do sleep 0.05; done");
+      const marker = join(tmp, "trap-set");
+      launch(container, `trap 'exit 0' USR1; : > ${marker}; while :; do sleep 0.05; done`);
       await joined(container, 1);
+      // Freeze only once the trap is set: an unhandled USR1 kills even a frozen task.
+      expect(await eventually(() => existsSync(marker))).toBe(true);
       await container.freeze();
       expect(readFileSync(`${container.dir}/cgroup.events`, "utf8")).toMatch(/frozen 1/);
       container.signal("SIGUSR1");

@@ -3,8 +3,8 @@
  * passed positionally (never interpolated), uid/gid dropped by setpriv after the join, argv0
  * not honoured (documented). If the join fails the target never runs.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -12,6 +12,7 @@ import { CgroupBackend } from "../../../src/containment/cgroup/backend.js";
 import { CgroupContainer } from "../../../src/containment/cgroup/container.js";
 import { findSetpriv, launcherPlan } from "../../../src/containment/cgroup/launcher.js";
 import { locateCgroup } from "../../../src/containment/cgroup/locate.js";
+import { Command, JobRunner, SpawnError } from "../../../src/index.js";
 import { track } from "../support.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "processkit-launcher-"));
@@ -19,11 +20,15 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("launcherPlan", () => {
   it("passes the cgroup dir as $0 and the command as positional arguments", () => {
-    const plan = launcherPlan("/cg/c1", "/bin/echo", ["a b", "$(touch x)", "'"], { cwd: "/", argv0: "fake" });
+    const plan = launcherPlan("/cg/c1", "/bin/echo", ["a b", "$(touch x)", "'"], {
+      cwd: "/",
+      argv0: "fake",
+      env: { PATH: "/bin" },
+    });
     expect(plan.file).toBe("/bin/sh");
     expect(plan.args).toEqual([
       "-c",
-      'echo $$ > "$0/cgroup.procs" && exec "$@"',
+      'echo $$ > "$0/cgroup.procs" && unset PWD && exec "$@"',
       "/cg/c1",
       "/bin/echo",
       "a b",
@@ -31,14 +36,42 @@ describe("launcherPlan", () => {
       "'",
     ]);
     // argv0 cannot survive `exec` in dash: dropped, and the rest of the options pass through.
-    expect(plan.options).toEqual({ cwd: "/" });
+    expect(plan.options).toEqual({ cwd: "/", env: { PATH: "/bin" } });
+  });
+
+  it("puts back what dash rewrites (PWD, IFS, PPID, a numeric OPTIND) from positional values", () => {
+    const plan = launcherPlan("/cg/c1", "/bin/true", [], {
+      env: { PWD: "/stale; rm -rf /", IFS: ":", OPTIND: "3" },
+    });
+    expect(plan.args).toEqual([
+      "-c",
+      'echo $$ > "$0/cgroup.procs" && PWD=$1 && export PWD && shift && IFS=$1 && export IFS && shift && ' +
+        'OPTIND=$1 && export OPTIND && shift && exec "$@"',
+      "/cg/c1",
+      "/stale; rm -rf /",
+      ":",
+      "3",
+      "/bin/true",
+    ]);
+  });
+
+  it("hands what a shell cannot hold to env(1): non-identifier names, a non-numeric OPTIND", () => {
+    const plan = launcherPlan("/cg/c1", "/bin/true", ["x"], { env: { "A-B": "1", OPTIND: "x", PWD: "/" } });
+    expect(plan.args.slice(4)).toEqual([
+      expect.stringMatching(/^\/(usr\/)?bin\/env$/),
+      "A-B=1",
+      "OPTIND=x",
+      "/bin/true",
+      "x",
+    ]);
+    expect(() => launcherPlan("/cg/c1", "/opt/a=b/x", [], { env: { "A-B": "1" } })).toThrow(/'='/);
   });
 
   it.runIf(findSetpriv() !== null)(
     "uid/gid: join first, then drop with setpriv from a fixed system directory",
     () => {
-      const plan = launcherPlan("/cg/c1", "/bin/id", ["-u"], { uid: 65534, gid: 65534 });
-      expect(plan.options).toEqual({});
+      const plan = launcherPlan("/cg/c1", "/bin/id", ["-u"], { uid: 65534, gid: 65534, env: {} });
+      expect(plan.options).toEqual({ env: {} });
       expect(plan.args.slice(3)).toEqual([
         findSetpriv(),
         "--reuid=65534",
@@ -102,6 +135,41 @@ describe.runIf(locateCgroup().ok)("launching through the launcher (this host)", 
     } finally {
       container.release();
     }
+  });
+
+  const entries = (nulSeparated: string) => nulSeparated.split("\0").filter(Boolean).sort();
+
+  it("the environment reaches the target byte for byte, as with a plain spawn", async () => {
+    const backend = await CgroupBackend.get();
+    const container = CgroupContainer.inside(backend.ownerDir);
+    const envs: Array<Record<string, string>> = [
+      {},
+      { PATH: "/usr/bin:/bin" },
+      { PWD: "/somewhere/stale", HOME: "/root" },
+      { IFS: "x", OPTIND: "5", PPID: "7", "A-B": "1", "X.Y": "2", "1A": "3", NL: "a\nb", Q: "' \" $(x) `y`" },
+      { OPTIND: "not-a-number", PWD: "/" },
+    ];
+    try {
+      for (const env of envs) {
+        const raw = spawnSync("/usr/bin/env", ["-0"], { cwd: tmp, env, encoding: "latin1" }).stdout;
+        const through = await run(container.dir, "/usr/bin/env", ["-0"], { cwd: tmp, env });
+        // The same entries, byte for byte; only their order is the shell's (nothing reads environ in order).
+        expect(entries(through.stdout), JSON.stringify(env)).toEqual(entries(raw));
+      }
+    } finally {
+      container.release();
+    }
+  });
+
+  it("through a JobRunner: odd names arrive; a program path with '=' plus such names is a SpawnError", async () => {
+    const runner = new JobRunner({ mechanism: "cgroup-v2" });
+    const printed = await runner.run(new Command("/usr/bin/env").envClear().env({ "A-B": "1", OPTIND: "x" }));
+    expect(printed.split("\n").sort()).toEqual(["A-B=1", "OPTIND=x"]);
+    mkdirSync(join(tmp, "a=b"));
+    symlinkSync("/bin/true", join(tmp, "a=b", "prog"));
+    const odd = new Command(join(tmp, "a=b", "prog")).env({ "A-B": "1" });
+    await expect(runner.run(odd)).rejects.toBeInstanceOf(SpawnError);
+    await expect(runner.run(new Command(join(tmp, "a=b", "prog")))).resolves.toBe("");
   });
 
   it("exit codes and signals pass through", async () => {
