@@ -1,0 +1,279 @@
+/**
+ * `processkit supervise`: the library's `Supervisor` on the command line. One status line per
+ * restart on stderr, a summary at the end, and optionally every event as a JSON line
+ * (`--events FILE`, `-` for stdout). Each incarnation runs in its own container, so a crashed
+ * run's leftovers (a worker still holding the port) die with it before the restart.
+ */
+import { closeSync, openSync } from "node:fs";
+import {
+  CancelledError,
+  RestartPolicy,
+  type SessionOutcome,
+  Supervisor,
+  type SupervisorEvent,
+  type SupervisorOptions,
+} from "../../index.js";
+import type { LaggedEvent } from "../../supervisor/events.js";
+import {
+  choiceFlag,
+  durationFlag,
+  type FlagSpecs,
+  integerFlag,
+  numberFlag,
+  type ParsedArgs,
+  parseCommandLine,
+  UsageError,
+} from "../args.js";
+import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
+import { type Exit, signalStatus, statusOfOutcome } from "../exit-codes.js";
+import { describeFailure, statusOfError } from "../failure.js";
+import { describeOutcome } from "../outcome-text.js";
+import { formatDuration, note, roundMs, writeErr, writeFd, writeOut } from "../output.js";
+import { inbox, stopPolicy } from "../signals.js";
+import { DEFAULT_GRACE_MS } from "./run.js";
+
+const FLAGS: FlagSpecs = {
+  restart: { type: "string" },
+  "max-restarts": { type: "string" },
+  backoff: { type: "string" },
+  factor: { type: "string" },
+  "max-backoff": { type: "string" },
+  "no-jitter": { type: "boolean" },
+  "storm-pause": { type: "string" },
+  events: { type: "string" },
+  grace: { type: "string" },
+  ...ENV_FLAGS,
+};
+
+export const SUPERVISE_HELP = `Usage: processkit supervise [OPTIONS] [--] PROGRAM [ARGS...]
+
+Keeps PROGRAM running: when it ends, it is restarted (after a backoff delay) according to
+--restart, until --max-restarts is spent. Every run is contained: what a crashed run started
+is killed before the next one begins. One status line per restart goes to stderr, a summary
+at the end.
+
+Options:
+  --restart POLICY     on-crash (default: restart unless it exited 0), always, never
+  --max-restarts N     give up after N restarts (default: unlimited; 0 = a single run)
+  --backoff D          delay before the first restart (default 200ms)
+  --factor F           growth of the delay per restart (default 2)
+  --max-backoff D      cap of the delay (default 30s); a run that stayed up this long
+                       resets the delay
+  --no-jitter          use the exact delays (default: each delay × a random 0.5–1.5)
+  --storm-pause D      crash-loop guard: after repeated quick failures, pause D once
+                       instead of hammering
+  --events FILE        write every event as one JSON line to FILE (created or truncated;
+                       "-" = stdout, and the child's stdout then goes to stderr)
+  --grace D            on SIGINT/SIGTERM/SIGHUP: SIGTERM the run, SIGKILL after D (default 2s)
+${ENV_FLAGS_HELP}
+  -h, --help           show this help
+
+Durations: 250ms, 1.5s, 2m, 1h, or a bare number of seconds.
+
+Exit status: the last run's status (128+N if it was killed by signal N, 124 if it timed
+out); 125/126/127 if it could not be started; 128+N after a stop signal N.
+
+Examples:
+  processkit supervise --max-restarts 5 -- node server.js
+  processkit supervise --restart always --backoff 1s --max-backoff 1m -- ./worker
+  processkit supervise --storm-pause 5m --events events.jsonl -- ./flaky-daemon
+`;
+
+export async function superviseCommand(argv: readonly string[]): Promise<Exit> {
+  const parsed = parseCommandLine(argv, FLAGS, "program");
+  if (parsed.flag("help")) {
+    writeOut(SUPERVISE_HELP);
+    return { code: 0 };
+  }
+  const options = supervisorOptions(parsed);
+  const grace = parsed.string("grace");
+  const graceMs = grace === undefined ? DEFAULT_GRACE_MS : durationFlag(grace, "grace");
+  const eventsTarget = parsed.string("events");
+  if (eventsTarget === "") throw new UsageError("--events: expected a file name (or - for stdout)");
+  let cmd = applyEnvFlags(commandOf(parsed.rest), parsed).stderr("inherit");
+  // With events on stdout, stdout must carry only events: the child's stdout goes to stderr.
+  cmd =
+    eventsTarget === "-"
+      ? cmd.stdout("pipe").onStdoutLine((line) => writeErr(`${line}\n`))
+      : cmd.stdout("inherit");
+  const supervisor = new Supervisor(cmd, options);
+  const program = cmd.program;
+
+  const early = inbox.first;
+  if (early !== undefined) {
+    note("supervise", `${early} before ${program} was started; nothing was run`);
+    return { code: signalStatus(early), raise: early };
+  }
+
+  let eventsFd: number | undefined;
+  if (eventsTarget !== undefined) {
+    try {
+      eventsFd = eventsTarget === "-" ? 1 : openSync(eventsTarget, "w");
+    } catch (error) {
+      note("supervise", `--events: cannot open ${eventsTarget}: ${(error as Error).message}`);
+      return { code: 125 };
+    }
+  }
+  const writeEvent = (event: SupervisorEvent | LaggedEvent) => {
+    if (eventsFd === undefined) return;
+    const line = `${JSON.stringify(eventJson(event))}\n`;
+    writeFd(eventsFd, line);
+  };
+
+  const cancel = new AbortController();
+  const session = supervisor.start({ cancelSignal: cancel.signal });
+  inbox.route(
+    stopPolicy(
+      {
+        graceful: () => void session.stop({ grace: graceMs }).catch(() => {}),
+        immediate: () => cancel.abort(new Error("killed by a second stop signal")),
+      },
+      {
+        onStop: (signal, phase) =>
+          note(
+            "supervise",
+            phase === "graceful"
+              ? `${signal}: stopping ${program} (SIGTERM, SIGKILL in ${formatDuration(graceMs)}; send it again to kill at once)`
+              : `${signal}: killing ${program} now`,
+          ),
+      },
+    ),
+  );
+
+  const status = new StatusLines(program, options.maxRestarts);
+  for await (const event of session.events()) {
+    writeEvent(event);
+    status.observe(event);
+  }
+  let outcome: SessionOutcome;
+  try {
+    outcome = await session.done;
+  } catch (error) {
+    inbox.unroute();
+    if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
+    const signal = inbox.first;
+    if (error instanceof CancelledError && signal !== undefined) {
+      note("supervise", `${program}: killed after ${status.summaryCounts()}`);
+      return { code: signalStatus(signal), raise: signal };
+    }
+    note("supervise", `${describeFailure(error)} (${status.summaryCounts()})`);
+    return { code: statusOfError(error) };
+  }
+  inbox.unroute();
+  if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
+
+  const last = outcome.finalResult;
+  note(
+    "supervise",
+    `${program}: ${outcome.restarts + 1} run${outcome.restarts === 0 ? "" : "s"}, ${outcome.restarts} restart${outcome.restarts === 1 ? "" : "s"}` +
+      `${outcome.stormPauses > 0 ? `, ${outcome.stormPauses} storm pause${outcome.stormPauses === 1 ? "" : "s"}` : ""}` +
+      `; ended: ${outcome.stopped}${last === undefined ? "" : `; last run ${describeOutcome(last.outcome)} after ${formatDuration(last.durationMs)}`}`,
+  );
+  const signal = inbox.first;
+  if (outcome.stopped === "stopped" && signal !== undefined)
+    return { code: signalStatus(signal), raise: signal };
+  return { code: last === undefined ? 125 : statusOfOutcome(last.outcome) };
+}
+
+function supervisorOptions(parsed: ParsedArgs): SupervisorOptions {
+  const options: SupervisorOptions = {};
+  const restart = parsed.string("restart");
+  if (restart !== undefined) options.restart = choiceFlag(restart, "restart", Object.values(RestartPolicy));
+  const max = parsed.string("max-restarts");
+  if (max !== undefined) options.maxRestarts = integerFlag(max, "max-restarts", 0);
+  const backoff = parsed.string("backoff");
+  if (backoff !== undefined) options.backoff = durationFlag(backoff, "backoff");
+  const factor = parsed.string("factor");
+  if (factor !== undefined) options.factor = numberFlag(factor, "factor");
+  const maxBackoff = parsed.string("max-backoff");
+  if (maxBackoff !== undefined) options.maxBackoff = durationFlag(maxBackoff, "max-backoff");
+  if (parsed.flag("no-jitter")) options.jitter = false;
+  const storm = parsed.string("storm-pause");
+  if (storm !== undefined) options.stormPause = durationFlag(storm, "storm-pause");
+  return options;
+}
+
+/** The human side: one line per restart, built from the exit that caused it. */
+class StatusLines {
+  private lastEnd = "";
+  private runs = 0;
+  private restarts = 0;
+
+  constructor(
+    private readonly program: string,
+    private readonly maxRestarts: number | undefined,
+  ) {}
+
+  observe(event: SupervisorEvent | LaggedEvent): void {
+    switch (event.type) {
+      case "incarnation-started":
+        this.runs = event.incarnation;
+        break;
+      case "incarnation-exited":
+        this.lastEnd = `${describeOutcome(event.result.outcome)} after ${formatDuration(event.uptimeMs)}`;
+        break;
+      case "incarnation-failed":
+        this.runs = event.incarnation;
+        this.lastEnd = `failed to start (${event.message})`;
+        break;
+      case "storm-pause":
+        note(
+          "supervise",
+          `${this.program}: crash loop (failure score ${event.score.toFixed(1)}): pausing ${formatDuration(event.pauseMs)}`,
+        );
+        break;
+      case "restart-scheduled": {
+        this.restarts = event.restart;
+        const budget = this.maxRestarts === undefined ? "" : `/${this.maxRestarts}`;
+        note(
+          "supervise",
+          `${this.program} ${this.lastEnd}; restart ${event.restart}${budget} in ${formatDuration(event.delayMs)}`,
+        );
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  summaryCounts(): string {
+    return `${this.runs} run${this.runs === 1 ? "" : "s"}, ${this.restarts} restart${this.restarts === 1 ? "" : "s"}`;
+  }
+}
+
+/** An event as one JSON object: numbers and names only — never env values, no captured output. */
+export function eventJson(event: SupervisorEvent | LaggedEvent): Record<string, unknown> {
+  switch (event.type) {
+    case "incarnation-exited": {
+      const r = event.result;
+      return {
+        type: event.type,
+        at: event.at,
+        incarnation: event.incarnation,
+        outcome: r.outcome,
+        exitCode: r.exitCode,
+        signal: r.signal,
+        timedOut: r.timedOut,
+        uptimeMs: roundMs(event.uptimeMs),
+        crashed: event.crashed,
+        healthKilled: event.healthKilled,
+      };
+    }
+    case "incarnation-failed":
+      return {
+        type: event.type,
+        at: event.at,
+        incarnation: event.incarnation,
+        reason: event.reason,
+        message: event.message,
+      };
+    case "errored":
+      return { type: event.type, at: event.at, reason: event.reason, message: event.message };
+    case "restart-scheduled":
+      return { ...event, delayMs: roundMs(event.delayMs) };
+    case "storm-pause":
+      return { ...event, pauseMs: roundMs(event.pauseMs) };
+    default:
+      return { ...event };
+  }
+}
