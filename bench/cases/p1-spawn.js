@@ -52,7 +52,7 @@ export async function p1(ctx) {
     title,
     metricLabel,
     baseline: "raw",
-    rows: rowsFrom(data.samples, "raw", (v) => ({ failure: data.failures[v] })),
+    rows: rowsFrom(data.samples, "raw", (v) => ({ failure: data.failures[v] }), data.byRound),
     skipped: ctx.pkSkipped,
     notes: [],
   });

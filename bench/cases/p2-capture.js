@@ -46,7 +46,11 @@ export async function p2(ctx) {
       received: got.length ? Math.min(...got) : undefined,
     };
   }
-  const rows = rowsFrom(samples, "raw", (v) => info[v]);
+  // Every variant ran once per round, in round order: run i belongs to round i.
+  const byRound = Object.fromEntries(
+    Object.entries(runs).map(([n, list]) => [n, list.map((r) => (r.ok ? [r.result.elapsedMs] : []))]),
+  );
+  const rows = rowsFrom(samples, "raw", (v) => info[v], byRound);
   for (const r of rows) {
     r.complete = r.received === bytes;
     r.throughput = r.stats.median ? (r.received ?? bytes) / (r.stats.median / 1000) : undefined;

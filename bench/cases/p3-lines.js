@@ -63,9 +63,14 @@ export async function p3(ctx) {
     if (got.lines !== lines) miscounts[name] = `${got.lines} lines instead of ${lines}`;
     return [ms];
   });
-  const rows = rowsFrom(data.samples, BASELINE, (v) => ({
-    failure: data.failures[v] ?? (miscounts[v] ? `wrong line count: ${miscounts[v]}` : undefined),
-  }));
+  const rows = rowsFrom(
+    data.samples,
+    BASELINE,
+    (v) => ({
+      failure: data.failures[v] ?? (miscounts[v] ? `wrong line count: ${miscounts[v]}` : undefined),
+    }),
+    data.byRound,
+  );
   for (const r of rows) r.throughput = r.stats.median ? bytes / (r.stats.median / 1000) : undefined;
   const base = rows.find((r) => r.variant === BASELINE);
   const c = {

@@ -51,7 +51,12 @@ export async function p4(ctx) {
     if (got !== expected) wrong[name] = `printed ${JSON.stringify(got).slice(0, 40)}, expected ${expected}`;
     return [ms];
   });
-  const rows = rowsFrom(data.samples, BASELINE, (v) => ({ failure: data.failures[v] ?? wrong[v] }));
+  const rows = rowsFrom(
+    data.samples,
+    BASELINE,
+    (v) => ({ failure: data.failures[v] ?? wrong[v] }),
+    data.byRound,
+  );
   for (const r of rows) r.throughput = r.stats.median ? bytes / (r.stats.median / 1000) : undefined;
   const base = rows.find((r) => r.variant === BASELINE);
   const goals = rows

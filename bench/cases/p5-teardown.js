@@ -129,10 +129,15 @@ export async function p5(ctx) {
       if (leftover > 0 && ctx.verbose) ctx.log(`  ${name}: cleaned ${leftover} survivors`);
     }
   });
-  const rows = rowsFrom(data.samples, BASELINE, (v) => ({
-    failure: data.failures[v],
-    survivors: survivors[v],
-  }));
+  const rows = rowsFrom(
+    data.samples,
+    BASELINE,
+    (v) => ({
+      failure: data.failures[v],
+      survivors: survivors[v],
+    }),
+    data.byRound,
+  );
   const c = {
     id: "P5",
     title: `teardown of a ${TOTAL}-process tree (${SETSID} of them \`setsid\`)`,

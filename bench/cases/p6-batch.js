@@ -57,7 +57,12 @@ export async function p6(ctx) {
     fds[name].push(openFdCount() - before);
     return [ms];
   });
-  const rows = rowsFrom(data.samples, BASELINE, (v) => ({ failure: data.failures[v], fdGrowth: fds[v] }));
+  const rows = rowsFrom(
+    data.samples,
+    BASELINE,
+    (v) => ({ failure: data.failures[v], fdGrowth: fds[v] }),
+    data.byRound,
+  );
   const goals = rows
     .filter((r) => r.variant.startsWith("processkit"))
     .map((r) => {

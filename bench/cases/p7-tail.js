@@ -43,7 +43,11 @@ export async function p7(ctx) {
       growth: median(okRuns.map((r) => r.result.maxRss - r.result.startRss)),
     };
   }
-  const rows = rowsFrom(samples, BASELINE, (v) => info[v]);
+  // Every variant ran once per round, in round order: run i belongs to round i.
+  const byRound = Object.fromEntries(
+    Object.entries(runs).map(([n, list]) => [n, list.map((r) => (r.ok ? [r.result.elapsedMs] : []))]),
+  );
+  const rows = rowsFrom(samples, BASELINE, (v) => info[v], byRound);
   const base = rows.find((r) => r.variant === BASELINE);
   const c = {
     id: "P7",

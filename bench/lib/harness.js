@@ -1,6 +1,6 @@
 /** Shared machinery for the cases: interleaved rounds, rows with ratios, Markdown rendering. */
 
-import { fmtMs, fmtRatio, markdownTable, ratio, shuffled, summarize } from "./stats.js";
+import { fmtMs, fmtRatio, markdownTable, median, ratio, shuffled, summarize } from "./stats.js";
 import { firstLine } from "./variants.js";
 
 /**
@@ -10,12 +10,15 @@ import { firstLine } from "./variants.js";
  */
 export async function interleaved(ctx, variants, rounds, measure) {
   const samples = Object.fromEntries(Object.keys(variants).map((n) => [n, []]));
+  const byRound = Object.fromEntries(Object.keys(variants).map((n) => [n, []]));
   const failures = {};
   for (let round = 0; round < rounds; round++) {
     for (const name of shuffled(Object.keys(variants), ctx.random)) {
       if (failures[name] !== undefined) continue;
       try {
-        samples[name].push(...(await measure(name, variants[name], round)));
+        const got = await measure(name, variants[name], round);
+        samples[name].push(...got);
+        byRound[name][round] = got;
       } catch (error) {
         failures[name] = firstLine(error);
         ctx.log(`  ${name}: failed: ${failures[name]}`);
@@ -24,11 +27,29 @@ export async function interleaved(ctx, variants, rounds, measure) {
     if ((round + 1) % Math.ceil(rounds / 5) === 0 || round + 1 === rounds)
       ctx.log(`  round ${round + 1}/${rounds} done`);
   }
-  return { samples, failures };
+  return { samples, failures, byRound };
 }
 
-/** Builds result rows with median/p90 and their ratios to the baseline variant. */
-export function rowsFrom(samples, baseline, extra = () => ({})) {
+/**
+ * The paired ratio: for every round in which both ran, (variant's median in that round) ÷
+ * (baseline's median in that round), then the median of those. Runs of one round are close
+ * in time, so this cancels slow swings in machine load that pooled medians absorb unevenly.
+ */
+export function pairedRatio(byRound, variant, baseline) {
+  const mine = byRound?.[variant];
+  const theirs = byRound?.[baseline];
+  if (mine === undefined || theirs === undefined) return undefined;
+  const ratios = [];
+  for (let r = 0; r < mine.length; r++) {
+    const a = median(mine[r] ?? []);
+    const b = median(theirs[r] ?? []);
+    if (a !== undefined && b !== undefined && b > 0) ratios.push(a / b);
+  }
+  return median(ratios);
+}
+
+/** Builds result rows with median/p90, their ratios to the baseline variant, and the paired ratio. */
+export function rowsFrom(samples, baseline, extra = () => ({}), byRound = undefined) {
   const base = summarize(samples[baseline] ?? []);
   return Object.entries(samples).map(([variant, values]) => {
     const stats = summarize(values);
@@ -37,6 +58,7 @@ export function rowsFrom(samples, baseline, extra = () => ({})) {
       stats,
       ratioMedian: ratio(stats.median, base.median),
       ratioP90: ratio(stats.p90, base.p90),
+      ratioPaired: pairedRatio(byRound, variant, baseline),
       samples: values.map((v) => Math.round(v * 1000) / 1000),
       ...extra(variant, values),
     };
@@ -68,6 +90,7 @@ export function renderCase(c) {
     "p90",
     `median × ${c.baseline}`,
     `p90 × ${c.baseline}`,
+    "paired ×",
   ];
   header.push(...extraCols.map((col) => col.title));
   const rows = c.rows.map((r) => {
@@ -78,6 +101,7 @@ export function renderCase(c) {
       failed ? "—" : fmtMs(r.stats.p90),
       failed ? "—" : fmtRatio(r.ratioMedian),
       failed ? "—" : fmtRatio(r.ratioP90),
+      failed ? "—" : fmtRatio(r.ratioPaired),
     ];
     extraCols.forEach((col, i) => {
       cells.push(r.cells?.[i] ?? (col.cell ? col.cell(r) : undefined) ?? "—");
