@@ -38,3 +38,47 @@ describe("a deadline that comes after the leader exited", () => {
     expect(result.timedOut).toBe(true);
   });
 });
+
+describe("nothing leaks in our own process", () => {
+  /** Counts of libuv handles by kind (timers, pipes, child processes). */
+  const handles = () => {
+    const counts: Record<string, number> = {};
+    for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+    return counts;
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 100));
+
+  it("no timer, pipe or process handle outlives a run, whatever ended it", async () => {
+    await new Command("true").run(); // warm up lazily created handles (sentinel, probes)
+    await settle();
+    const before = handles();
+    // positive control: a run in progress does show up
+    const running = await new Command("sleep", ["300"]).timeout("1h").start();
+    expect(handles().ProcessWrap ?? 0).toBeGreaterThan(before.ProcessWrap ?? 0);
+    expect(handles().Timeout ?? 0).toBeGreaterThan(before.Timeout ?? 0);
+    await running.kill();
+    const controller = new AbortController();
+    await new Command("echo", ["x"]).timeout("1h").inactivityTimeout("1h").output();
+    await new Command("sh", ["-c", "exit 3"]).timeout("1h").output();
+    await new Command("sleep", ["300"]).timeout(100).inactivityTimeout("1h").output();
+    await new Command("sleep", ["300"]).inactivityTimeout(100).output();
+    setTimeout(() => controller.abort(), 100);
+    await new Command("sleep", ["300"])
+      .timeout("1h")
+      .cancelOn(controller.signal)
+      .output()
+      .catch(() => {});
+    await new Command("cat").stdin("data").timeout("1h").run();
+    await new Command("sh", ["-c", "echo a; echo b; sleep 300"]).timeout("1h").firstLine();
+    const created: number[] = [];
+    await new Command("sh", ["-c", "sleep 300 & echo $!"])
+      .output()
+      .then((r) => created.push(...pidsIn(r.stdout)));
+    killPids(created);
+    await settle();
+    const after = handles();
+    for (const kind of ["Timeout", "PipeWrap", "ProcessWrap", "TTYWrap", "FSReqCallback"]) {
+      expect(after[kind] ?? 0, kind).toBeLessThanOrEqual(before[kind] ?? 0);
+    }
+  });
+});
