@@ -121,6 +121,15 @@ describe.each(RUNNERS)("environment (%s)", (_mechanism, runner: JobRunner) => {
     expect(env).toEqual({ PK_I1: "override", PK_I2: "two" });
   });
 
+  it("the base is whichever of envClear() / inheritEnv() came last; overrides apply either way", async () => {
+    setParent("PK_BASE", "parent");
+    expect(await envOf(printEnv().inheritEnv(["PK_BASE"]).envClear().env({ X: "1" }))).toEqual({ X: "1" });
+    expect(await envOf(printEnv().envClear().inheritEnv(["PK_BASE"]).env({ X: "1" }))).toEqual({
+      PK_BASE: "parent",
+      X: "1",
+    });
+  });
+
   it("the default inherit reads our environment at spawn time too", async () => {
     const command = printEnv();
     setParent("PK_AFTER_BUILD", "yes");
