@@ -205,3 +205,53 @@ describe("a setsid() escapee holding stdout", () => {
     }
   });
 });
+
+describe.each(RUNNERS)("harder trees (%s)", (_mechanism, runner) => {
+  it("20 concurrent runs, each leaving a grandchild on the pipe: all resolve, none survives", async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => runner.output(new Command("sh", ["-c", "sleep 300 & echo $!"]))),
+    );
+    const pids = track(results.flatMap((r) => pidsIn(r.stdout)));
+    expect(pids).toHaveLength(20);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it("a tree that keeps forking until the deadline: every pid it reported is gone", async () => {
+    const result = await runner.output(
+      node(`
+        const { spawn } = require("node:child_process");
+        setInterval(() => {
+          const c = spawn("sleep", ["300"], { stdio: ["ignore", "inherit", "inherit"] });
+          console.log(c.pid);
+        }, 5);
+      `).timeout("2s"),
+    );
+    const pids = track(pidsIn(result.stdout));
+    expect(result.timedOut).toBe(true);
+    expect(pids.length).toBeGreaterThan(5);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+  });
+
+  it("a chain five processes deep is gone once the verb settles", async () => {
+    // each level prints its pid and starts the next; the deepest prints READY. firstLine()
+    // returns at READY and tears the whole chain down.
+    const level = (depth: number): string =>
+      depth === 0
+        ? 'console.log(process.pid); console.log("READY"); setInterval(() => {}, 1000);'
+        : `console.log(process.pid); require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(level(depth - 1))}], { stdio: ["ignore", "inherit", "inherit"] }); setInterval(() => {}, 1000);`;
+    const seen: number[] = [];
+    const line = await runner.firstLine(
+      node(level(4))
+        .timeout("60s")
+        .onStdoutLine((l) => {
+          if (l === "READY")
+            for (const pid of seen) expect(isAlive(pid)).toBe(true); // positive control
+          else seen.push(...track([Number(l)]));
+        }),
+      (l) => l === "READY",
+    );
+    expect(line).toBe("READY");
+    expect(seen).toHaveLength(5);
+    for (const pid of seen) expect(isAlive(pid)).toBe(false);
+  });
+});
