@@ -6,8 +6,12 @@
  *
  * Lines are delivered in batches (one array per chunk) without their terminator; a `\r`
  * before the `\n` is dropped; a final unterminated line is delivered by `end()`.
+ *
+ * A line can be longer than a string can be (V8: ~512 Mi characters), and decoding it would
+ * throw inside the pipe's `data` event and take the host process down. So a line is cut at
+ * `maxLine` (bytes, or characters for UTF-16) and the rest of it dropped; the next line is whole.
  */
-import { decodeWhole } from "./decode.js";
+import { decodeWhole, MAX_STRING_BYTES } from "./decode.js";
 
 export type LineBatchSink = (lines: string[]) => void;
 
@@ -16,10 +20,14 @@ export interface LineSplitter {
   end(): void;
 }
 
-export function createLineSplitter(encoding: string, sink: LineBatchSink): LineSplitter {
+export function createLineSplitter(
+  encoding: string,
+  sink: LineBatchSink,
+  maxLine: number = MAX_STRING_BYTES,
+): LineSplitter {
   return encoding.startsWith("utf-16")
-    ? new DecodedSplitter(encoding, sink)
-    : new ByteSplitter(encoding, sink);
+    ? new DecodedSplitter(encoding, sink, maxLine)
+    : new ByteSplitter(encoding, sink, maxLine);
 }
 
 class ByteSplitter implements LineSplitter {
@@ -32,6 +40,7 @@ class ByteSplitter implements LineSplitter {
   constructor(
     encoding: string,
     private readonly sink: LineBatchSink,
+    private readonly maxLine: number,
   ) {
     this.first = encoding === "utf-8";
     if (encoding === "utf-8") {
@@ -55,11 +64,11 @@ class ByteSplitter implements LineSplitter {
     const lines: string[] = [];
     let start = 0;
     if (this.pendingBytes > 0) {
-      this.keep(chunk.subarray(0, nl + 1));
+      this.keep(chunk.subarray(0, nl));
       const joined = Buffer.concat(this.pending, this.pendingBytes);
       this.pending = [];
       this.pendingBytes = 0;
-      lines.push(this.line(joined, 0, joined.length - 1));
+      lines.push(this.line(joined, 0, joined.length));
       start = nl + 1;
       nl = chunk.indexOf(10, start);
     }
@@ -80,18 +89,24 @@ class ByteSplitter implements LineSplitter {
     this.sink([this.line(joined, 0, joined.length)]);
   }
 
+  /** Holds the start of an unfinished line; past `maxLine` bytes the rest of that line is dropped. */
   private keep(piece: Buffer): void {
-    this.pending.push(piece);
-    this.pendingBytes += piece.length;
+    const room = this.maxLine + 1 - this.pendingBytes; // one spare byte: a CR before the LF
+    if (room <= 0) return;
+    const kept = piece.length > room ? piece.subarray(0, room) : piece;
+    if (kept.length === 0) return;
+    this.pending.push(kept);
+    this.pendingBytes += kept.length;
   }
 
-  /** Decodes buf[start, end) minus a trailing CR (and, once, a UTF-8 byte-order mark). */
+  /** Decodes buf[start, end) minus a trailing CR (and, once, a UTF-8 byte-order mark), cut at maxLine. */
   private line(buf: Buffer, start: number, end: number): string {
     if (end > start && buf[end - 1] === 13) end--;
     if (this.first) {
       this.first = false;
       if (buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     }
+    if (end - start > this.maxLine) end = start + this.maxLine;
     return this.decode(buf, start, end);
   }
 }
@@ -103,23 +118,37 @@ class DecodedSplitter implements LineSplitter {
   constructor(
     encoding: string,
     private readonly sink: LineBatchSink,
+    private readonly maxLine: number,
   ) {
     this.decoder = new TextDecoder(encoding);
   }
 
   push(chunk: Uint8Array): void {
-    this.split(this.carry + this.decoder.decode(chunk, { stream: true }), false);
+    this.split(this.decoder.decode(chunk, { stream: true }), false);
   }
 
   end(): void {
-    this.split(this.carry + this.decoder.decode(), true);
+    this.split(this.decoder.decode(), true);
   }
 
   private split(text: string, final: boolean): void {
     const parts = text.split("\n");
+    parts[0] = this.capped(this.carry, parts[0] as string); // the carried line goes on
     this.carry = final ? "" : (parts.pop() as string);
     if (final && parts[parts.length - 1] === "") parts.pop();
     if (parts.length === 0) return;
-    this.sink(parts.map((line) => (line.endsWith("\r") ? line.slice(0, -1) : line)));
+    this.sink(
+      parts.map((line) => {
+        const text = line.endsWith("\r") ? line.slice(0, -1) : line;
+        return text.length > this.maxLine ? text.slice(0, this.maxLine) : text;
+      }),
+    );
+  }
+
+  /** `head + tail`, cut at maxLine characters (plus one spare for a CR before the LF). */
+  private capped(head: string, tail: string): string {
+    const room = this.maxLine + 1 - head.length;
+    if (room <= 0) return head;
+    return head + (tail.length > room ? tail.slice(0, room) : tail);
   }
 }

@@ -55,4 +55,36 @@ describe(`${TOTAL_MIB} MiB of stdout`, () => {
     expect(e.message).toMatch(/outputBytes\(\)/);
     expect(e.message).toContain(String(TOTAL_MIB * MiB));
   }, 120_000);
+
+  it("a single line longer than a string can hold does not crash a line handler's host", async () => {
+    const unhandled: unknown[] = [];
+    const onError = (e: unknown) => unhandled.push(e);
+    process.on("uncaughtException", onError);
+    const lengths: number[] = [];
+    let last = "";
+    try {
+      const result = await node(`
+        const block = Buffer.alloc(${MiB}, "x");
+        let i = 0;
+        const pump = () => {
+          while (i < ${TOTAL_MIB}) { i++; if (!process.stdout.write(block)) return process.stdout.once("drain", pump); }
+          process.stdout.write("\\nend\\n");
+        };
+        pump();
+      `)
+        .outputLimit({ maxBytes: 16, onOverflow: "drop-oldest" }) // the capture is not the point here
+        .onStdoutLine((line) => {
+          lengths.push(line.length);
+          last = line.length < 100 ? line : last;
+        })
+        .output();
+      expect(result.exitCode).toBe(0);
+    } finally {
+      process.off("uncaughtException", onError);
+    }
+    expect(unhandled).toEqual([]);
+    // the over-long line, cut at the longest string, then the next line, whole
+    expect(lengths).toEqual([constants.MAX_STRING_LENGTH, 3]);
+    expect(last).toBe("end");
+  }, 120_000);
 });

@@ -157,3 +157,48 @@ describe("decoded splitter (UTF-16)", () => {
     expect(split(new Uint8Array(0), "utf-16le", []).lines).toEqual([]);
   });
 });
+
+describe("over-long lines", () => {
+  const collect = (encoding: string, maxLine: number, pieces: Uint8Array[]) => {
+    const lines: string[] = [];
+    const s = createLineSplitter(encoding, (batch) => lines.push(...batch), maxLine);
+    for (const p of pieces) s.push(p);
+    s.end();
+    return lines;
+  };
+
+  it("a line longer than maxLine is cut there; the rest of it is dropped, the next line is whole", () => {
+    const input = utf8("0123456789abcdef\nshort\nXXXXXXXXXXXX");
+    for (const cuts of allSplits(input)) {
+      let prev = 0;
+      const pieces = [...cuts, input.length].map((c) => {
+        const p = input.subarray(prev, c);
+        prev = c;
+        return p;
+      });
+      expect(collect("utf-8", 5, pieces)).toEqual(["01234", "short", "XXXXX"]);
+    }
+  });
+
+  it("a CR before the LF does not count against the limit", () => {
+    expect(collect("utf-8", 3, [utf8("abc\r"), utf8("\nd\r\n")])).toEqual(["abc", "d"]);
+    expect(collect("utf-8", 3, [utf8("abcd\r\n")])).toEqual(["abc"]);
+  });
+
+  it("in a single big chunk too (a late line consumer replays the whole capture at once)", () => {
+    expect(collect("utf-8", 4, [utf8("aaaaaaaa\nbb\ncccccc")])).toEqual(["aaaa", "bb", "cccc"]);
+  });
+
+  it("other byte encodings", () => {
+    expect(collect("windows-1252", 2, [new Uint8Array([0xe9, 0xe9, 0xe9, 0x0a, 0x80])])).toEqual(["éé", "€"]);
+  });
+
+  it("UTF-16 counts characters", () => {
+    const le = (s: string) => Buffer.from(s, "utf16le");
+    expect(collect("utf-16le", 3, [le("abcdef"), le("gh\r\nxy\n"), le("0123456")])).toEqual([
+      "abc",
+      "xy",
+      "012",
+    ]);
+  });
+});
