@@ -1,0 +1,77 @@
+/** The command line itself: --help, --version, and bad flags → 125 with one line naming the flag. */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { cli } from "./cli.js";
+
+const SUBCOMMANDS = ["run", "supervise", "batch", "with", "doctor"];
+
+describe("processkit: usage", () => {
+  it("--version prints the package version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+    const r = await cli(["--version"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${pkg.version}\n`);
+  });
+
+  it("--help lists every command with an example; no arguments → help on stdout and 125", async () => {
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    for (const sub of SUBCOMMANDS) expect(help.stdout).toMatch(new RegExp(`processkit ${sub} `));
+    const bare = await cli([]);
+    expect(bare.code).toBe(125);
+    expect(bare.stdout).toBe(help.stdout);
+  });
+
+  it.each(SUBCOMMANDS)("%s --help: usage, options and examples, exit 0", async (sub) => {
+    const r = await cli([sub, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`^Usage: processkit ${sub}`));
+    expect(r.stdout).toMatch(/\nExamples:\n {2}processkit /);
+    expect((await cli(["help", sub])).stdout).toBe(r.stdout);
+    expect((await cli([sub, "-h"])).stdout).toBe(r.stdout);
+  });
+
+  it("bad flags → 125 with exactly one line on stderr that names the flag", async () => {
+    for (const [args, flag] of [
+      [["run", "--frobnicate", "--", "true"], "--frobnicate"],
+      [["run", "-z", "--", "true"], "-z"],
+      [["run", "--timeout"], "--timeout"],
+      [["run", "--timeout", "--json", "--", "true"], "--timeout"],
+      [["run", "--timeout", "5 parsecs", "--", "true"], "--timeout"],
+      [["run", "--grace", "-3s", "--", "true"], "--grace"],
+      [["run", "--json=yes", "--", "true"], "--json"],
+      [["run", "--max-processes", "0", "--", "true"], "--max-processes"],
+      [["run", "--cpu-quota", "none", "--", "true"], "--cpu-quota"],
+      [["run", "--max-memory", "lots", "--", "true"], "--max-memory"],
+      [["run", "--env", "=x", "--", "true"], "--env"],
+      [["supervise", "--no-such", "--", "true"], "--no-such"],
+      [["batch", "--jobs"], "--jobs"],
+      [["with", "--ready-port"], "--ready-port"],
+      [["doctor", "--verbose"], "--verbose"],
+      [["--bogus"], "--bogus"],
+      [["launch", "x"], "launch"],
+    ] as const) {
+      const r = await cli(args);
+      expect(r.code, args.join(" ")).toBe(125);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines, args.join(" ")).toHaveLength(1);
+      expect(lines[0]).toMatch(/^processkit/);
+      expect(lines[0]).toContain(flag);
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  it("a missing program → 125", async () => {
+    const r = await cli(["run", "--timeout", "1s"]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/missing the program to run/);
+  });
+
+  it("options end at the first non-option: the program's own flags are never ours", async () => {
+    const r = await cli(["run", "sh", "-c", "echo $0 $1", "--timeout", "x"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("--timeout x\n");
+    const dashed = await cli(["run", "--", "--help"]);
+    expect(dashed.code).toBe(127); // a program called "--help" is not found
+  });
+});

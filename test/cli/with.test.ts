@@ -1,0 +1,197 @@
+/** `processkit with`: a real HTTP server child, readiness, the command's status, no server left behind. */
+import { existsSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { isAlive, NODE, waitDead } from "../helpers/procs.js";
+import { cli, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
+
+/** A port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+/** A node HTTP server: records its pid, says "listening on PORT" on stderr once it listens. */
+function serverScript(port: number, pidFile: string, delayMs = 0): string {
+  return `
+    require("fs").appendFileSync(${JSON.stringify(pidFile)}, process.pid + "\\n");
+    setTimeout(() => {
+      require("http")
+        .createServer((req, res) => res.end("hello from " + req.url))
+        .listen(${port}, "127.0.0.1", () => console.error("listening on ${port}"));
+    }, ${delayMs});
+  `;
+}
+
+/** A node client: GET the URL, print the body, exit with `code`. */
+function clientScript(url: string, code: number): string {
+  return `fetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => { console.log(t); process.exit(${code}); }, (e) => { console.error(e.message); process.exit(99); });`;
+}
+
+async function portClosed(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once("error", () => resolve(true));
+  });
+}
+
+describe("processkit with", () => {
+  it("starts a real HTTP server, waits for its port, runs the command, exits with its code, leaves no server", async () => {
+    const port = await freePort();
+    const pidFile = join(tempDir(), "pids");
+    const r = await cli([
+      "with",
+      "--ready-port",
+      `127.0.0.1:${port}`,
+      "--",
+      NODE,
+      "-e",
+      serverScript(port, pidFile, 300),
+      ":::",
+      NODE,
+      "-e",
+      clientScript(`http://127.0.0.1:${port}/ping`, 7),
+    ]);
+    expect(r.stdout).toBe("hello from /ping\n");
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`listening on ${port}`); // the service's output is relayed to stderr
+    const [server] = pidsFrom(pidFile);
+    expect(server).toBeDefined();
+    expect(await waitDead(server as number)).toBe(true);
+    expect(await portClosed(port)).toBe(true);
+  });
+
+  it("--ready-http and --ready-line (on stderr) both gate the command", async () => {
+    const port = await freePort();
+    const pidFile = join(tempDir(), "pids");
+    const r = await cli([
+      "with",
+      "--ready-line",
+      "listening on",
+      "--ready-http",
+      `http://127.0.0.1:${port}/health`,
+      "--",
+      NODE,
+      "-e",
+      serverScript(port, pidFile, 200),
+      ":::",
+      NODE,
+      "-e",
+      clientScript(`http://127.0.0.1:${port}/x`, 0),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("hello from /x\n");
+    for (const pid of pidsFrom(pidFile)) expect(await waitDead(pid)).toBe(true);
+  });
+
+  it("--ready-path waits for a file", async () => {
+    const dir = tempDir();
+    const marker = join(dir, "ready");
+    const r = await cli([
+      "with",
+      "--ready-path",
+      marker,
+      "--",
+      "sh",
+      "-c",
+      `sleep 0.3; touch '${marker}'; sleep 300`,
+      ":::",
+      "cat",
+      marker,
+    ]);
+    expect(r.code).toBe(0);
+  });
+
+  it("not ready within --ready-timeout → 124, the command never runs, the service is gone", async () => {
+    const port = await freePort();
+    const pidFile = join(tempDir(), "pids");
+    const marker = join(tempDir(), "ran");
+    const r = await cli([
+      "with",
+      "--ready-port",
+      String(port),
+      "--ready-timeout",
+      "700ms",
+      "--",
+      "sh",
+      "-c",
+      `echo $$ >> '${pidFile}'; sleep 300`,
+      ":::",
+      "touch",
+      marker,
+    ]);
+    expect(r.code).toBe(124);
+    expect(r.stderr).toMatch(/not ready within 700 ms/);
+    expect(existsSync(marker)).toBe(false);
+    for (const pid of pidsFrom(pidFile)) expect(await waitDead(pid)).toBe(true);
+  });
+
+  it("a service that exits before it is ready → 125 with its status", async () => {
+    const r = await cli([
+      "with",
+      "--ready-port",
+      "1",
+      "--",
+      "sh",
+      "-c",
+      "echo cannot start >&2; exit 4",
+      ":::",
+      "true",
+    ]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain("cannot start");
+    expect(r.stderr).toMatch(/exited \(code 4\) before port/);
+  });
+
+  it("a service or command that cannot start → 127", async () => {
+    expect((await cli(["with", "--", "processkit-no-such-program", ":::", "true"])).code).toBe(127);
+    expect((await cli(["with", "--", "sleep", "300", ":::", "processkit-no-such-program"])).code).toBe(127);
+  });
+
+  it("SIGTERM while the command runs: command and service trees are gone; the CLI ends by SIGTERM", async () => {
+    const pidFile = join(tempDir(), "pids");
+    const run = startCli([
+      "with",
+      "--",
+      "sh",
+      "-c",
+      `sleep 300 & echo $! >> '${pidFile}'; wait`,
+      ":::",
+      "sh",
+      "-c",
+      `sleep 300 & echo $! >> '${pidFile}'; wait`,
+    ]);
+    await waitUntil(() => pidsFrom(pidFile).length >= 2, "both trees");
+    const pids = pidsFrom(pidFile);
+    for (const pid of pids) expect(isAlive(pid)).toBe(true);
+    run.child.kill("SIGTERM");
+    const r = await run.done;
+    expect(r.signal ?? r.code).toBe(r.signal === null ? 143 : "SIGTERM");
+    for (const pid of pids) expect(await waitDead(pid)).toBe(true);
+  });
+
+  it("usage errors → 125 with one line", async () => {
+    for (const [args, text] of [
+      [["--", "sleep", "1"], ":::"],
+      [["--", "sleep", "1", ":::"], 'after ":::"'],
+      [["--", ":::", "true"], 'before ":::"'],
+      [["--ready-port", "http", "--", "a", ":::", "b"], "--ready-port"],
+      [["--ready-http", "nope", "--", "a", ":::", "b"], "--ready-http"],
+      [["--ready-timeout", "x", "--", "a", ":::", "b"], "--ready-timeout"],
+    ] as const) {
+      const r = await cli(["with", ...args]);
+      expect(r.code, args.join(" ")).toBe(125);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(text);
+    }
+  });
+});
