@@ -20,7 +20,11 @@ export function renderMeta(meta) {
       (meta.loadavg
         ? `, load average ${meta.loadavg.before[0].toFixed(2)} → ${meta.loadavg.after[0].toFixed(2)}.`
         : "."),
-    `Ratios are variant ÷ baseline of the time metric (lower is better; < 1.00× beats the baseline).`,
+    `Ratios are variant ÷ baseline of the time metric (lower is better; < 1.00× beats the baseline); ` +
+      `"paired ×" is the median over rounds of the ratio within each round, which is less sensitive to load that changes during the run.` +
+      (meta.loadavg && Math.max(meta.loadavg.before[0], meta.loadavg.after[0]) > meta.cpus
+        ? ` **This run shared the machine with other work (load average above the core count), so absolute times are inflated and the tails are noisy.**`
+        : ""),
   ].join("\n");
 }
 
