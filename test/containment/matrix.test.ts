@@ -133,8 +133,10 @@ describe.each(MECHANISMS)("containment matrix: %s", (mechanism) => {
 
   it("group.shutdown(): a TERM-trapping tree ends within the grace (drained, not escalated)", async () => {
     const g = await group(mechanism);
+    // The trap is set after the background child is forked: a forked shell child keeps its
+    // parent's handler until it execs, and a TERM caught in that instant would be lost.
     const script = labelled(
-      'trap "exit 0" TERM; sleep 300 & echo "bg $!"; echo ready; while :; do sleep 0.05; done',
+      'sleep 300 & echo "bg $!"; trap "exit 0" TERM; echo ready; while :; do sleep 0.05; done',
     );
     const proc = await g.start(script.command);
     track(proc.pid ?? -1);

@@ -3,7 +3,11 @@
  * background child, a `setsid` child and a double fork), by-pid checks, and cleanup of every
  * pid a test saw — by pid only, never by name.
  */
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach } from "vitest";
 import { Command, type Mechanism } from "../../src/index.js";
 import { isAlive, killPids } from "../helpers/procs.js";
@@ -12,6 +16,39 @@ export const MECHANISMS = ["cgroup-v2", "process-group"] as const satisfies read
 
 /** The built library, for owner scripts that run as separate Node processes (`npm test` builds first). */
 export const DIST = new URL("../../dist/", import.meta.url);
+
+let snapshot: Promise<string> | undefined;
+
+/**
+ * A private copy of dist/ that imports cleanly, as a file URL ending in "/". Owner scripts use
+ * it instead of dist/ itself: in a shared checkout someone may rebuild dist/ while the suite
+ * runs, and a half-written module would fail an owner for reasons that are not ours.
+ */
+export function distSnapshot(): Promise<string> {
+  snapshot ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), "processkit-dist-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    let lastError = "";
+    for (let attempt = 0; attempt < 30; attempt++) {
+      rmSync(join(dir, "dist"), { recursive: true, force: true });
+      cpSync(fileURLToPath(DIST), join(dir, "dist"), { recursive: true });
+      writeFileSync(join(dir, "dist", "package.json"), '{ "type": "module" }\n');
+      const index = pathToFileURL(join(dir, "dist", "index.js")).href;
+      const check = spawnSync(
+        process.execPath,
+        ["--input-type=module", "-e", `await import(${JSON.stringify(index)})`],
+        {
+          encoding: "utf8",
+        },
+      );
+      if (check.status === 0) return pathToFileURL(join(dir, "dist")).href + "/";
+      lastError = check.stderr;
+      await sleep(1_000); // a rebuild is under way: take a new copy in a moment
+    }
+    throw new Error(`dist/ does not import (run npm run build): ${lastError}`);
+  })();
+  return snapshot;
+}
 
 /** Pids a test created: SIGKILLed after each test whatever happened (the documented setsid survivors too). */
 const created = new Set<number>();

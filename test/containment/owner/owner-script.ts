@@ -1,6 +1,6 @@
 /**
- * A separate Node "owner" process that uses the BUILT library (dist/, `npm test` builds it
- * first) to start the labelled tree, prints what it started as one JSON line, and then ends
+ * A separate Node "owner" process that uses the BUILT library (a snapshot of dist/, which
+ * `npm test` builds first) to start the labelled tree, prints what it started as one JSON line, and then ends
  * the way the test asks. The test is the owner's parent and checks, by pid, what survives.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll } from "vitest";
 import { NODE } from "../../helpers/procs.js";
-import { DIST, TREE_SCRIPT, track } from "../support.js";
+import { distSnapshot, TREE_SCRIPT, track } from "../support.js";
 
 /** How the owner ends. "wait" keeps it alive (the test signals it) and reports sentinel respawns. */
 export type OwnerMode = "natural" | "exit" | "throw" | "wait";
@@ -118,7 +118,8 @@ export interface Owner {
 }
 
 export async function startOwner(mode: OwnerMode, mechanism: string): Promise<Owner> {
-  const child = spawn(NODE, [scriptPath(), DIST.href, mode, mechanism], { stdio: ["pipe", "pipe", "pipe"] });
+  const dist = await distSnapshot();
+  const child = spawn(NODE, [scriptPath(), dist, mode, mechanism], { stdio: ["pipe", "pipe", "pipe"] });
   track(child.pid ?? -1);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),

@@ -10,7 +10,7 @@ import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { Command, JobRunner } from "../../../src/index.js";
 import { isAlive } from "../../helpers/procs.js";
-import { alive, DIST, eventually, MECHANISMS, stat, TREE_SCRIPT, track } from "../support.js";
+import { alive, distSnapshot, eventually, MECHANISMS, stat, TREE_SCRIPT, track } from "../support.js";
 
 const WORKER_SCRIPT = `
 import { parentPort, workerData, threadId } from "node:worker_threads";
@@ -60,7 +60,7 @@ describe.each(MECHANISMS)("worker thread owner: %s", (mechanism) => {
     const mainRun = await new JobRunner({ mechanism }).start(new Command("sleep", ["300"]));
     track(mainRun.pid ?? -1);
 
-    const worker = new Worker(script, { workerData: { dist: DIST.href, mechanism } });
+    const worker = new Worker(script, { workerData: { dist: await distSnapshot(), mechanism } });
     const info = await new Promise<WorkerInfo>((resolve, reject) => {
       worker.once("message", resolve);
       worker.once("error", reject);

@@ -41,10 +41,12 @@ describe("ProcessGroupBackend", () => {
       peakMemoryBytes: undefined,
     });
 
-    container.release();
-    await once(child, "exit");
+    const exited = once(child, "exit");
+    container.kill();
     expect(await container.waitEmpty(5_000)).toBe(true);
     for (const member of members) expect(isAlive(member)).toBe(false);
+    await exited;
+    container.release();
   });
 
   it("a killed group is unregistered once no process holds its pgid (pids are reused)", async () => {

@@ -33,11 +33,14 @@ describe("process groups without /proc", () => {
 
   it("a live group is not empty; members are its pgids; kill still empties it", async () => {
     const container = new ProcessGroupBackend().createContainer();
-    const plan = container.plan("/bin/sh", ["-c", "trap '' TERM; exec sleep 300"], { stdio: "ignore" });
+    const plan = container.plan("/bin/sh", ["-c", "trap '' TERM; echo ready; exec sleep 300"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const child = spawn(plan.file, plan.args, plan.options);
     const pid = child.pid as number;
     track(pid);
     container.adopt(pid);
+    await once(child.stdout as NodeJS.ReadableStream, "data"); // TERM is ignored from here on
 
     container.signal("SIGTERM"); // ignored
     expect(await container.waitEmpty(300)).toBe(false);
