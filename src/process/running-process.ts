@@ -486,7 +486,7 @@ export class RunningProcess implements AsyncDisposable {
         this.program,
         s.overflow,
         limit === undefined
-          ? "exceeded 4 GiB, the largest buffer Node can hold (set outputLimit or stream it)"
+          ? "is too large to hold in memory (Node's buffers stop at 4 GiB, a memory-limited host sooner): set outputLimit or stream it"
           : `exceeded its output limit (${describeLimit(limit)})`,
         { maxBytes: limit?.maxBytes, maxLines: limit?.maxLines },
       );

@@ -1,5 +1,5 @@
 /** The captures in io/capture, driven directly with synthetic chunks (byte and line boundaries, splits). */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { OutputLimitSpec } from "../../src/command/spec.js";
 import { countNewlines } from "../../src/io/capture/capture.js";
 import { HeadCapture } from "../../src/io/capture/head-capture.js";
@@ -265,5 +265,82 @@ describe("createCapture", () => {
     newest.push(b("ab"));
     expect(newest.overflowed).toBe(false);
     expect(newest.truncated).toBe(true);
+  });
+});
+
+describe("HeadCapture on a host that refuses memory (ulimit -v, no overcommit)", () => {
+  const RealArrayBuffer = globalThis.ArrayBuffer;
+  /** An ArrayBuffer that refuses reservations above `maxReserve` and sizes (new or resized) above `maxLength`. */
+  const stingy = (maxReserve: number, maxLength: number) =>
+    class extends RealArrayBuffer {
+      constructor(length: number, options?: { maxByteLength?: number }) {
+        if ((options?.maxByteLength ?? length) > maxReserve || length > maxLength) {
+          throw new RangeError("Array buffer allocation failed");
+        }
+        super(length, options);
+      }
+      override resize(length: number): void {
+        if (length > maxLength) throw new RangeError("Array buffer allocation failed");
+        super.resize(length);
+      }
+    };
+  afterEach(() => {
+    globalThis.ArrayBuffer = RealArrayBuffer;
+  });
+
+  const pushPattern = (c: HeadCapture, chunks: number) => {
+    const chunk = new Uint8Array(65_536);
+    for (let i = 0; i < chunks; i++) {
+      chunk.fill(i & 0xff);
+      c.push(chunk.slice());
+    }
+  };
+  const expectPattern = (out: Uint8Array, chunks: number) => {
+    expect(out.length).toBe(chunks * 65_536);
+    for (let i = 0; i < chunks; i++) expect(out[i * 65_536 + 100]).toBe(i & 0xff);
+  };
+
+  it("a 4 GiB reservation refused: reserves less and keeps every byte", () => {
+    globalThis.ArrayBuffer = stingy(64 << 20, Number.POSITIVE_INFINITY) as ArrayBufferConstructor;
+    const c = new HeadCapture(undefined, undefined, "error");
+    expect(() => pushPattern(c, 320)).not.toThrow(); // 20 MiB
+    globalThis.ArrayBuffer = RealArrayBuffer;
+    expect(c.overflowed).toBe(false);
+    expectPattern(c.finish(), 320);
+  });
+
+  it("outgrowing a small reservation: moves to a new buffer and keeps every byte", () => {
+    // Reservations of at most 8 MiB: 20 MiB must move to a new buffer at least once... and then fail.
+    globalThis.ArrayBuffer = stingy(8 << 20, Number.POSITIVE_INFINITY) as ArrayBufferConstructor;
+    const c = new HeadCapture(undefined, undefined, "error");
+    expect(() => pushPattern(c, 100)).not.toThrow(); // 6.25 MiB: fits after a move
+    expect(c.overflowed).toBe(false);
+    expect(() => pushPattern(c, 100)).not.toThrow(); // 12.5 MiB: more than any buffer we may have
+    globalThis.ArrayBuffer = RealArrayBuffer;
+    expect(c.overflowed).toBe(true);
+    expect(c.finish().length).toBeLessThanOrEqual(8 << 20);
+  });
+
+  it("a resize the host refuses: moves to a new buffer", () => {
+    class NoResize extends RealArrayBuffer {
+      override resize(): void {
+        throw new RangeError("Array buffer allocation failed");
+      }
+    }
+    globalThis.ArrayBuffer = NoResize as ArrayBufferConstructor;
+    const c = new HeadCapture(undefined, undefined, "error");
+    expect(() => pushPattern(c, 160)).not.toThrow(); // 10 MiB, every growth by copying
+    globalThis.ArrayBuffer = RealArrayBuffer;
+    expect(c.overflowed).toBe(false);
+    expectPattern(c.finish(), 160);
+  });
+
+  it("no memory at all past 3 MiB: overflowed (a loud failure), never a throw", () => {
+    globalThis.ArrayBuffer = stingy(Number.POSITIVE_INFINITY, 3 << 20) as ArrayBufferConstructor;
+    const c = new HeadCapture(undefined, undefined, "error");
+    expect(() => pushPattern(c, 100)).not.toThrow();
+    globalThis.ArrayBuffer = RealArrayBuffer;
+    expect(c.overflowed).toBe(true);
+    expect(c.truncated).toBe(true);
   });
 });

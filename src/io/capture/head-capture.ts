@@ -51,7 +51,13 @@ export class HeadCapture implements Capture {
       // Past Node's buffer maximum even an "unbounded" capture must fail loudly rather than lie.
       this.overflowed = this.onLimit === "error" || this.used + keep.length >= MAX_CAPTURE_BYTES;
     }
-    if (keep.length > 0) this.append(keep);
+    if (keep.length > 0 && !this.append(keep)) {
+      // No memory for the bytes: fail loudly (the run is stopped) rather than throw inside the
+      // pipe's data event or silently keep less than was asked for.
+      this.sealed = true;
+      this.truncated = true;
+      this.overflowed = true;
+    }
   }
 
   /** Where the chunk must be cut to stay within maxLines, or undefined if it fits. */
@@ -67,37 +73,76 @@ export class HeadCapture implements Capture {
     return undefined;
   }
 
-  private append(chunk: Uint8Array): void {
+  /** Keeps the chunk; false when no memory could be had for it. */
+  private append(chunk: Uint8Array): boolean {
     const needed = this.used + chunk.length;
     if (this.view === undefined && needed <= SMALL) {
       // Pipes hand us fresh Buffers we own, so keeping the reference is safe (no copy).
       this.chunks.push(chunk);
       this.used = needed;
-      return;
+      return true;
     }
-    if (this.big === undefined) {
-      this.big = new ArrayBuffer(Math.min(needed * 2, this.maxBytes), {
-        maxByteLength: Math.min(this.maxBytes, MAX_CAPTURE_BYTES),
-      });
-      this.view = new Uint8Array(this.big);
+    if ((this.big === undefined || needed > this.big.byteLength) && !this.grow(needed)) return false;
+    (this.view as Uint8Array).set(chunk, this.used);
+    this.used = needed;
+    return true;
+  }
+
+  /**
+   * Makes room for `needed` bytes. Grows geometrically (fewer resizes; untouched committed
+   * pages cost no RSS), in place while the reservation allows, else into a new buffer.
+   */
+  private grow(needed: number): boolean {
+    const big = this.big;
+    const target = Math.min(Math.max(needed, (big?.byteLength ?? needed) * 2), this.maxBytes);
+    if (big !== undefined && target <= big.maxByteLength) {
+      try {
+        big.resize(target);
+        this.view = new Uint8Array(big);
+        return true;
+      } catch {
+        // the host would not commit that much: try a fresh buffer below
+      }
+    }
+    const next = reserve(target, this.maxBytes) ?? (target > needed ? reserve(needed, needed) : undefined);
+    if (next === undefined) return false;
+    const view = new Uint8Array(next);
+    if (this.view !== undefined) {
+      view.set(this.view.subarray(0, this.used));
+    } else {
       let offset = 0;
       for (const c of this.chunks) {
-        this.view.set(c, offset);
+        view.set(c, offset);
         offset += c.length;
       }
       this.chunks = [];
-    } else if (needed > this.big.byteLength) {
-      // Grow geometrically: fewer resizes; untouched committed pages cost no RSS.
-      this.big.resize(Math.min(Math.max(needed, this.big.byteLength * 2), this.big.maxByteLength));
-      this.view = new Uint8Array(this.big);
     }
-    (this.view as Uint8Array).set(chunk, this.used);
-    this.used = needed;
+    this.big = next;
+    this.view = view;
+    return true;
   }
 
   finish(): Uint8Array {
     if (this.view !== undefined) return this.view.subarray(0, this.used);
     if (this.chunks.length === 1) return this.chunks[0] as Uint8Array;
     return Buffer.concat(this.chunks, this.used);
+  }
+}
+
+/**
+ * A growable buffer of `length` bytes. The reservation (`maxByteLength`) is address space, not
+ * memory, but a host with a virtual-memory limit (`ulimit -v`) refuses a large one: then
+ * reserve less (the capture moves to a new buffer if it outgrows it), never throw.
+ */
+function reserve(length: number, wantedMax: number): ArrayBuffer | undefined {
+  let max = Math.min(wantedMax, MAX_CAPTURE_BYTES);
+  for (;;) {
+    const tryMax = Math.max(max, length);
+    try {
+      return new ArrayBuffer(length, { maxByteLength: tryMax });
+    } catch {
+      if (tryMax === length) return undefined;
+      max = Math.floor(max / 4);
+    }
   }
 }
