@@ -6,7 +6,7 @@
  * loop switches the queue to discard mode, so the pipe keeps draining and nothing hangs.
  */
 const HIGH_WATER = 16_384;
-const LOW_WATER = 1_024;
+const LOW_WATER = 8_192;
 
 export class LineQueue<T = string> implements AsyncIterableIterator<T> {
   private batches: T[][] = [];

