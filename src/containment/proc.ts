@@ -1,5 +1,5 @@
 /** Reading /proc: the only way to tell a live process from a zombie by pid or by process group. */
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 
 export interface ProcStat {
   readonly pid: number;
@@ -28,11 +28,23 @@ export function parseStat(text: string): ProcStat | undefined {
   };
 }
 
+/** One reused buffer: a stat line is < 1 KiB, and readFileSync would add an fstat and an allocation per file. */
+const statBuffer = Buffer.allocUnsafe(4096);
+
 export function readStat(pid: number): ProcStat | undefined {
+  // A vanished pid is the common answer: build its ENOENT without a stack trace.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  let fd: number | undefined;
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+    fd = openSync(`/proc/${pid}/stat`, "r");
+    const length = readSync(fd, statBuffer, 0, statBuffer.length, 0);
+    return parseStat(statBuffer.toString("latin1", 0, length));
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+    Error.stackTraceLimit = limit;
   }
 }
 
