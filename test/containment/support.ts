@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import { Command, type Mechanism } from "../../src/index.js";
 import { isAlive, killPids } from "../helpers/procs.js";
 
@@ -18,6 +18,10 @@ export const MECHANISMS = ["cgroup-v2", "process-group"] as const satisfies read
 export const DIST = new URL("../../dist/", import.meta.url);
 
 let snapshot: Promise<string> | undefined;
+let snapshotDir: string | undefined;
+afterAll(() => {
+  if (snapshotDir !== undefined) rmSync(snapshotDir, { recursive: true, force: true });
+});
 
 /**
  * A private copy of dist/ that imports cleanly, as a file URL ending in "/". Owner scripts use
@@ -27,7 +31,7 @@ let snapshot: Promise<string> | undefined;
 export function distSnapshot(): Promise<string> {
   snapshot ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "processkit-dist-"));
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    snapshotDir = dir;
     let lastError = "";
     for (let attempt = 0; attempt < 30; attempt++) {
       rmSync(join(dir, "dist"), { recursive: true, force: true });
