@@ -162,6 +162,24 @@ describe.each(MECHANISMS)("ProcessGroup: %s", (mechanism) => {
     expect(isAlive(proc.pid as number)).toBe(false);
   });
 
+  it('kill() and signal("SIGKILL") work on a suspended group', async () => {
+    const group = await create(mechanism);
+    const first = await group.start(new Command("sh", ["-c", "sleep 300 & exec sleep 300"]));
+    track(first.pid as number);
+    await group.suspend();
+    await group.kill();
+    expect(isAlive(first.pid as number)).toBe(false);
+    expect(await group.members()).toEqual([]);
+
+    await group.resume();
+    const second = await group.start(new Command("sleep", ["300"]));
+    track(second.pid as number);
+    await group.suspend();
+    await group.signal("SIGKILL");
+    expect(await eventually(() => !isAlive(second.pid as number))).toBe(true);
+    await group.resume();
+  });
+
   it("shutdown() of a suspended group resumes it first, so a TERM trap can still run", async () => {
     const group = await create(mechanism);
     const proc = await group.start(
