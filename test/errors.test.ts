@@ -141,6 +141,10 @@ describe("env values never appear in errors", () => {
       () => node(`setInterval(() => {}, 1000)`).env(secretEnv).cancelOn(AbortSignal.timeout(200)).run(),
     ],
     ["StdinError", () => new Command("cat").env(secretEnv).stdin({ file: "/no/such/file" }).run()],
+    [
+      "SpawnError (E2BIG)",
+      () => new Command("true").env({ ...secretEnv, HUGE: "h".repeat(3_000_000) }).run(),
+    ],
     ["InvalidInputError (env value)", async () => new Command("x").env({ API_TOKEN: `${SECRET}\0` })],
     ["InvalidInputError (verb)", () => new Command("x").env(secretEnv).stdout("ignore").json()],
   ];

@@ -93,6 +93,15 @@ describe("SpawnError", () => {
     expect(spawned()).toBe(0);
   });
 
+  it("an argument list the kernel refuses (E2BIG) is a SpawnError, not a crash or a hang", async () => {
+    const error = (await new Command("echo", ["x".repeat(3_000_000)])
+      .run()
+      .catch((e: unknown) => e)) as SpawnError;
+    expect(error).toBeInstanceOf(SpawnError);
+    expect(error.code).toBe("E2BIG");
+    expect(error.message.length).toBeLessThan(200);
+  });
+
   it("a non-executable match on PATH is EACCES (as execvp), not 'not found'", async () => {
     const error = await new Command("noexec-pk")
       .env({ PATH: bin })
