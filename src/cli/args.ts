@@ -59,10 +59,8 @@ const HELP: FlagSpecs = { help: { type: "boolean", short: "h" } };
 export function parseCommandLine(argv: readonly string[], specs: FlagSpecs, mode: RestMode): ParsedArgs {
   const all: FlagSpecs = { ...HELP, ...specs };
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
-  const shorts = new Map<string, string>();
   for (const [name, spec] of Object.entries(all)) {
     options[name] = spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short };
-    if (spec.short !== undefined) shorts.set(spec.short, name);
   }
   const { tokens } = parseArgs({
     args: [...argv],
@@ -90,7 +88,8 @@ export function parseCommandLine(argv: readonly string[], specs: FlagSpecs, mode
       operands.push(token.value);
       continue;
     }
-    const name = shorts.get(token.name) ?? token.name;
+    // parseArgs reports a known short option (-j) under its long name (jobs).
+    const name = token.name;
     const spec = all[name];
     const shown = token.rawName;
     if (spec === undefined) {
