@@ -29,6 +29,14 @@ export function toStdinSpec(source: unknown, program: string): StdinSpec {
         path: checkText((source as { file: unknown }).file, "stdin.file", program),
       });
     }
+    if (Array.isArray(source) || source instanceof Set) {
+      // A snapshot, like args, env and bytes: changing the array later does not change the command.
+      return Object.freeze({
+        kind: "lines",
+        lines: Object.freeze([...(source as Iterable<string>)]),
+        oneShot: false,
+      });
+    }
     if (Symbol.iterator in source) {
       const lines = source as Iterable<string>;
       // An iterator that returns itself (a generator) can be consumed once; an array can be replayed.

@@ -58,6 +58,17 @@ describe("stdin sources", () => {
     expect((await cat().stdin(["a", "b", ""]).output()).stdout).toBe("a\nb\n\n");
   });
 
+  it("an array (or Set) is copied at the builder call", async () => {
+    const lines = ["a"];
+    const set = new Set(["s"]);
+    const command = cat().stdin(lines);
+    const fromSet = cat().stdin(set);
+    lines.push("b");
+    set.add("t");
+    expect(await command.run()).toBe("a");
+    expect(await fromSet.run()).toBe("s");
+  });
+
   it("an array can be replayed: the same Command runs twice", async () => {
     const command = cat().stdin(["x", "y"]);
     expect(await command.run()).toBe("x\ny");
