@@ -201,6 +201,15 @@ describe("inactivityTimeout", () => {
     expect((error as TimeoutError).message).toMatch(/no output for 300 ms/);
   });
 
+  it("only piped streams count as activity", async () => {
+    const chatty = new Command("sh", ["-c", "while :; do echo tick; sleep 0.05; done"]);
+    expect((await chatty.stdout("ignore").inactivityTimeout(500).output()).outcome.kind).toBe(
+      "inactivity-timed-out",
+    );
+    // positive control: the same output, piped, keeps it alive until the absolute deadline
+    expect((await chatty.inactivityTimeout(1500).timeout(2000).output()).outcome.kind).toBe("timed-out");
+  });
+
   it("0 means none", async () => {
     const result = await node(`setTimeout(() => console.log("late"), 300)`).inactivityTimeout(0).output();
     expect(result.timedOut).toBe(false);
