@@ -5,14 +5,16 @@
  * its status — or, after an interrupt we passed on, by the same signal.
  */
 import { readFileSync } from "node:fs";
+import { ProcessError } from "../index.js";
 import { UsageError } from "./args.js";
 import { batchCommand } from "./commands/batch.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { runCommand } from "./commands/run.js";
 import { superviseCommand } from "./commands/supervise.js";
 import { withCommand } from "./commands/with.js";
-import { EXIT_FAILED, type Exit } from "./exit-codes.js";
-import { note, writeOut } from "./output.js";
+import { EXIT_FAILED, type Exit, statusOfError } from "./exit-codes.js";
+import { describeFailure } from "./failure.js";
+import { note, writeErr, writeOut } from "./output.js";
 import { dieBy, inbox } from "./signals.js";
 
 inbox.install();
@@ -66,8 +68,13 @@ async function main(argv: readonly string[]): Promise<Exit> {
     const topic = first === "help" ? rest[0] : undefined;
     const sub = topic === undefined ? undefined : SUBCOMMANDS[topic];
     if (sub !== undefined) return sub(["--help"]);
+    // Asked for: stdout, status 0. No command at all is a usage error: stderr, 125.
+    if (first === undefined) {
+      writeErr(HELP);
+      return { code: EXIT_FAILED };
+    }
     writeOut(HELP);
-    return { code: first === undefined ? EXIT_FAILED : 0 };
+    return { code: 0 };
   }
   if (first === "--version" || first === "-V") {
     writeOut(`${version()}\n`);
@@ -84,6 +91,11 @@ async function main(argv: readonly string[]): Promise<Exit> {
     return await sub(rest);
   } catch (error) {
     if (error instanceof UsageError) throw new UsageError(error.message, { cause: first });
+    // A library error that escaped a subcommand (say, a bad PROCESSKIT_MECHANISM): one line, its status.
+    if (error instanceof ProcessError) {
+      note(first, describeFailure(error));
+      return { code: statusOfError(error) };
+    }
     throw error;
   }
 }

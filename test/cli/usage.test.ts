@@ -13,13 +13,14 @@ describe("processkit: usage", () => {
     expect(r.stdout).toBe(`${pkg.version}\n`);
   });
 
-  it("--help lists every command with an example; no arguments → help on stdout and 125", async () => {
+  it("--help lists every command with an example; no arguments → the help on stderr and 125", async () => {
     const help = await cli(["--help"]);
     expect(help.code).toBe(0);
     for (const sub of SUBCOMMANDS) expect(help.stdout).toMatch(new RegExp(`processkit ${sub} `));
     const bare = await cli([]);
     expect(bare.code).toBe(125);
-    expect(bare.stdout).toBe(help.stdout);
+    expect(bare.stdout).toBe("");
+    expect(bare.stderr).toBe(help.stdout);
   });
 
   it.each(SUBCOMMANDS)("%s --help: usage, options and examples, exit 0", async (sub) => {
@@ -58,6 +59,23 @@ describe("processkit: usage", () => {
       expect(lines[0]).toMatch(/^processkit/);
       expect(lines[0]).toContain(flag);
       expect(r.stdout).toBe("");
+    }
+  });
+
+  it("a bad PROCESSKIT_MECHANISM → 125 with one line, for every command", async () => {
+    for (const args of [
+      ["run", "--", "true"],
+      ["supervise", "--", "true"],
+      ["batch", "-"],
+      ["with", "--", "sleep", "1", ":::", "true"],
+      ["doctor"],
+    ]) {
+      const r = await cli(args, { mechanism: "bogus", input: "true\n" });
+      expect(r.code, args[0]).toBe(125);
+      expect(r.stderr.trim().split("\n"), args[0]).toHaveLength(1);
+      expect(r.stderr).toContain(
+        'PROCESSKIT_MECHANISM: expected "process-group" or "cgroup-v2", got "bogus"',
+      );
     }
   });
 
