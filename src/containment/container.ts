@@ -31,6 +31,8 @@ export interface Container {
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan;
   /** Records a leader that was spawned from a plan of this container. */
   adopt(pid: number): void;
+  /** The leader was reaped: its pid is no longer ours and may be reused from now on. */
+  reaped(pid: number): void;
   /** Sends a signal to every live member (ESRCH ignored). */
   signal(signal: NodeJS.Signals): void;
   /** Issues SIGKILL to every member. Synchronous: death follows within the kernel's time. */

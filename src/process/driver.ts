@@ -48,7 +48,10 @@ export class ChildDriver implements ProcessDriver {
   ) {
     this.killOnRelease = options.killOnRelease ?? true;
     this.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("exit", (code, signal) => {
+        if (child.pid !== undefined) container.reaped(child.pid);
+        resolve({ code, signal });
+      });
     });
     // Errors after a successful spawn (a failed kill, say) must never become unhandled.
     child.on("error", () => {});

@@ -6,9 +6,10 @@
  * One gap the kernel cannot close for us: between `spawn()` returning and the launcher's
  * `cgroup.procs` write, the leader still lives in our own cgroup, where `cgroup.kill` does not
  * reach it (a kill right after `start()` would miss it, and it would then join and run).
- * So every adopted leader is also tracked by pid + start time (an identity pid reuse cannot
- * fake) and signalled directly until it has joined. A parent asks its live children for
- * theirs, so a group-wide kill right after a run's start reaches that run's leader too.
+ * So every adopted leader is also tracked by pid and signalled directly as well, until it is
+ * reaped: an unreaped child's pid cannot be reused, so no start-time check (and no /proc read)
+ * is needed. A parent asks its live children for theirs, so a group-wide kill right after a
+ * run's start reaches that run's leader too.
  */
 import type { SpawnOptions } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -32,8 +33,10 @@ let sequence = 0;
 export class CgroupContainer implements Container {
   readonly mechanism = "cgroup-v2" as const;
   private released = false;
-  /** Adopted leaders that may not have joined yet: pid → start time. */
-  private readonly leaders = new Map<number, string>();
+  /** Adopted leaders not yet reaped (they may not have joined the cgroup yet). */
+  private readonly leaders = new Set<number>();
+  /** Set when a check saw the cgroup empty with no leader left: nothing can repopulate it but a new adopt. */
+  private knownEmpty = false;
   /** Unreleased nested containers (their leaders count as ours). Released ones leave, so this stays small. */
   private readonly children = new Set<CgroupContainer>();
 
@@ -54,25 +57,23 @@ export class CgroupContainer implements Container {
   }
 
   adopt(pid: number): void {
-    // Called right after spawn() on the same tick: Node cannot have reaped the child yet, so
-    // the stat we read is the leader's own (or nothing, if it is already a reaped memory).
-    const stat = readStat(pid);
-    if (stat !== undefined) this.leaders.set(pid, stat.startTime);
+    this.leaders.add(pid);
+    this.knownEmpty = false;
+  }
+
+  reaped(pid: number): void {
+    this.leaders.delete(pid);
   }
 
   /**
-   * Live adopted leaders that are not in `inside` (a listing of the cgroup): the ones only a
-   * per-pid signal reaches. Leaders that died, were reused, or were seen inside are forgotten.
+   * Unreaped leaders that are not in `inside` (a listing of the cgroup): the ones only a
+   * per-pid signal is sure to reach. One seen inside has joined for good and is forgotten.
    */
   private outsiders(inside: readonly number[]): number[] {
     const out: number[] = [];
-    for (const [pid, startTime] of this.leaders) {
-      const stat = readStat(pid);
-      if (stat === undefined || stat.startTime !== startTime || !isLive(stat) || inside.includes(pid)) {
-        this.leaders.delete(pid);
-        continue;
-      }
-      out.push(pid);
+    for (const pid of this.leaders) {
+      if (inside.includes(pid)) this.leaders.delete(pid);
+      else out.push(pid);
     }
     for (const child of this.children) out.push(...child.outsiders(inside));
     return out;
@@ -106,8 +107,11 @@ export class CgroupContainer implements Container {
   }
 
   waitEmpty(withinMs: number): Promise<boolean> {
-    // Unpopulated means nothing is inside, so any live adopted leader is one still outside.
-    return pollUntil(() => !isPopulated(this.dir) && this.outsiders([]).length === 0, withinMs);
+    // Unpopulated means nothing is inside, so any unreaped leader is one still outside (or dying).
+    return pollUntil(() => {
+      this.knownEmpty = !isPopulated(this.dir) && this.outsiders([]).length === 0;
+      return this.knownEmpty;
+    }, withinMs);
   }
 
   async members(): Promise<number[]> {
@@ -141,14 +145,19 @@ export class CgroupContainer implements Container {
 
   release(options: { kill?: boolean } = {}): void {
     if (this.released) return;
-    // Runs release after their leader exited: nothing of ours is outside the cgroup any more.
     this.parent?.children.delete(this);
-    if (options.kill !== false) this.kill();
-    if (!isPopulated(this.dir) && removeTree(this.dir)) {
+    // A run that settled saw its tree empty moments ago: skip the second kill and re-read.
+    const empty =
+      (this.knownEmpty && this.leaders.size === 0) || (!isPopulated(this.dir) && this.leaders.size === 0);
+    if (!empty) {
+      if (options.kill === false) return; // leftovers stay; the parent removes the tree when it goes
+      this.kill();
+    }
+    if ((empty || !isPopulated(this.dir)) && removeTree(this.dir)) {
       this.released = true;
       return;
     }
-    if (options.kill === false) return; // leftovers stay; the parent removes the tree when it goes
+    if (options.kill === false) return;
     this.released = true;
     // Killed but not yet empty (D-state stragglers): remove once the kernel is done.
     void pollUntil(() => !isPopulated(this.dir), 5_000).then(() => removeTree(this.dir));

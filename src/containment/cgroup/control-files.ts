@@ -4,7 +4,7 @@
  * here: migration can stall for an RCU grace period, so only the launcher (in the child)
  * does it.
  */
-import { readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from "node:fs";
 
 export function writeControl(dir: string, file: string, value: string): boolean {
   try {
@@ -15,11 +15,24 @@ export function writeControl(dir: string, file: string, value: string): boolean 
   }
 }
 
+/** Control files are tiny: one reused buffer, and no fstat per read (readFileSync's), on the hot path. */
+const buffer = Buffer.allocUnsafe(64 * 1024);
+
 export function readControl(dir: string, file: string): string | undefined {
+  let fd: number | undefined;
   try {
-    return readFileSync(`${dir}/${file}`, "latin1");
+    fd = openSync(`${dir}/${file}`, "r");
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    // A larger file (a cgroup.procs with thousands of pids) is read whole the ordinary way.
+    return length < buffer.length
+      ? buffer.toString("latin1", 0, length)
+      : readFileSync(`${dir}/${file}`, "latin1");
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -61,6 +74,15 @@ export function allProcs(dir: string): number[] {
 
 /** Removes a cgroup and everything nested in it, deepest first. False if something is still populated. */
 export function removeTree(dir: string): boolean {
+  // The common case has no nested cgroups: try the rmdir first, walk only when it is refused.
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return true;
+    if (code !== "EBUSY" && code !== "ENOTEMPTY") return false;
+  }
   let ok = true;
   for (const child of childCgroups(dir)) ok = removeTree(child) && ok;
   try {

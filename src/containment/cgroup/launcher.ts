@@ -64,12 +64,15 @@ function restorable(name: (typeof RESTORED_BY_SCRIPT)[number], value: string): b
 function viaEnvHelper(env: NodeJS.ProcessEnv): { names: string[]; assignments: string[] } {
   const names: string[] = [];
   const assignments: string[] = [];
-  for (const [name, value] of Object.entries(env)) {
+  // Names first, values only for the rare offenders: this runs on every spawn, and reading
+  // every value of process.env (a getter per entry) costs ~3x more than listing its keys.
+  for (const name of Object.keys(env)) {
+    if (SHELL_IDENTIFIER.test(name) && name !== "OPTIND") continue;
+    const value = env[name];
     if (value === undefined || name === "" || name.includes("=")) continue; // cannot round-trip anyway
-    if (!SHELL_IDENTIFIER.test(name) || (name === "OPTIND" && !restorable(name, String(value)))) {
-      names.push(name);
-      assignments.push(`${name}=${value}`);
-    }
+    if (name === "OPTIND" && restorable(name, String(value))) continue;
+    names.push(name);
+    assignments.push(`${name}=${value}`);
   }
   return { names, assignments };
 }

@@ -28,6 +28,10 @@ export class ProcessGroupContainer implements Container {
     owner.registerGroup(pid);
   }
 
+  reaped(_pid: number): void {
+    // Nothing to do: the group outlives its leader, and ESRCH tells us when it is gone.
+  }
+
   private track(pgid: number): void {
     this.pgids.add(pgid);
     this.parent?.track(pgid);

@@ -21,6 +21,8 @@ function launch(container: CgroupContainer, script: string): ChildProcess {
   const child = spawn(plan.file, plan.args, plan.options);
   track(child.pid as number);
   container.adopt(child.pid as number);
+  // What ChildDriver does: once Node reaped the leader, its pid is no longer ours.
+  child.once("exit", () => container.reaped(child.pid as number));
   return child;
 }
 
@@ -146,6 +148,7 @@ describe.runIf(locateCgroup().ok)("CgroupContainer (this host)", () => {
     const pid = outsider.pid as number;
     track(pid);
     run.adopt(pid);
+    outsider.once("exit", () => run.reaped(pid));
     expect(await run.members()).toEqual([pid]);
     expect(await parent.members()).toEqual([pid]);
     expect(await parent.waitEmpty(50)).toBe(false);
@@ -157,15 +160,16 @@ describe.runIf(locateCgroup().ok)("CgroupContainer (this host)", () => {
     parent.release();
   });
 
-  it("an adopted pid that was reused by another process is never signalled", async () => {
+  it("a reaped leader is forgotten: its pid (free for reuse) is never signalled again", async () => {
     const backend = await CgroupBackend.get();
     const container = backend.createContainer() as CgroupContainer;
+    // Not inside the cgroup: only a per-pid signal could reach it.
     const first = spawn("/bin/sleep", ["300"], { stdio: "ignore" });
     const pid = first.pid as number;
     track(pid);
     container.adopt(pid);
-    // Forge a different start time for the same pid: what pid reuse looks like.
-    (container as unknown as { leaders: Map<number, string> }).leaders.set(pid, "1");
+    // Told it was reaped: from now on the pid could belong to anyone (here, it stands for reuse).
+    container.reaped(pid);
     container.kill();
     await sleep(100);
     expect(isAlive(pid)).toBe(true);
