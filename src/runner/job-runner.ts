@@ -3,24 +3,19 @@
  * (exit, timeout, cancel, error) everything still alive in it is killed before the verb
  * resolves.
  */
-import type { Command } from "../command/command.js";
-import { type CommandSpec, SPEC } from "../command/spec.js";
+import type { CommandSpec } from "../command/spec.js";
 import { findSetpriv } from "../containment/cgroup/launcher.js";
 import type { Container, ContainmentBackend, Mechanism } from "../containment/container.js";
 import { processGroupBackend, requestedMechanism, resolveBackend } from "../containment/select.js";
-import { CancelledError } from "../errors.js";
-import { ChildDriver } from "../process/driver.js";
-import { launch } from "../process/launch.js";
-import { RunningProcess } from "../process/running-process.js";
-import type { ProcessResult } from "../result.js";
-import { BaseRunner } from "./base-runner.js";
+import { ContainedRunner } from "./contained-runner.js";
 
 export interface JobRunnerOptions {
   /** Force a containment mechanism (default: PROCESSKIT_MECHANISM, else the best the host supports). */
   mechanism?: Mechanism;
 }
 
-export class JobRunner extends BaseRunner {
+export class JobRunner extends ContainedRunner {
+  protected readonly privateContainers = true;
   private readonly requested: Mechanism | undefined;
   private backend: ContainmentBackend | undefined;
   private pending: Promise<ContainmentBackend> | undefined;
@@ -38,18 +33,6 @@ export class JobRunner extends BaseRunner {
   /** Resolves the backend (probing cgroup v2 once) and returns the mechanism that runs will use. */
   async ready(): Promise<Mechanism> {
     return (await this.resolve()).mechanism;
-  }
-
-  start(command: Command): Promise<RunningProcess> {
-    return this.launch(command, false);
-  }
-
-  async output(command: Command): Promise<ProcessResult<string>> {
-    return (await this.launch(command, true)).output();
-  }
-
-  async outputBytes(command: Command): Promise<ProcessResult<Uint8Array>> {
-    return (await this.launch(command, true)).outputBytes();
   }
 
   /** @internal A private container from this runner's backend (pipelines share one across stages). */
@@ -72,23 +55,8 @@ export class JobRunner extends BaseRunner {
     return this.pending;
   }
 
-  private async launch(command: Command, bulk: boolean): Promise<RunningProcess> {
-    const spec = command[SPEC];
-    // An already-aborted signal spawns nothing, not even a lookup of the program.
-    if (spec.cancelSignal?.aborted) throw new CancelledError(spec.program, spec.cancelSignal.reason);
-    const backend = this.backend ?? (await this.resolve());
-    const container = containerFor(backend, spec);
-    let launched: Awaited<ReturnType<typeof launch>>;
-    try {
-      launched = await launch(spec, container);
-    } catch (error) {
-      container.release();
-      throw error;
-    }
-    return new RunningProcess(spec, new ChildDriver(launched.child, container), {
-      killTreeOnExit: true,
-      closeStdin: bulk,
-    });
+  protected async containerFor(spec: CommandSpec): Promise<Container> {
+    return containerFor(this.backend ?? (await this.resolve()), spec);
   }
 }
 

@@ -6,20 +6,15 @@
  * for) until the group is shut down; verbs still resolve, because a pipe held by a leftover
  * is only waited for briefly.
  */
-import type { Command } from "../command/command.js";
 import { type Duration, parseDuration } from "../command/duration.js";
 import { parseSize, type Size } from "../command/size.js";
-import { SPEC } from "../command/spec.js";
+import type { CommandSpec } from "../command/spec.js";
 import { CgroupContainer } from "../containment/cgroup/container.js";
 import { applyLimits, type Limits } from "../containment/cgroup/limits.js";
 import type { Container, ContainerStats, Mechanism } from "../containment/container.js";
 import { requestedMechanism, resolveBackend } from "../containment/select.js";
-import { CancelledError, InvalidInputError, ResourceLimitError, UnsupportedError } from "../errors.js";
-import { ChildDriver } from "../process/driver.js";
-import { launch } from "../process/launch.js";
-import { RunningProcess } from "../process/running-process.js";
-import type { ProcessResult } from "../result.js";
-import { BaseRunner } from "./base-runner.js";
+import { InvalidInputError, ResourceLimitError, UnsupportedError } from "../errors.js";
+import { ContainedRunner } from "./contained-runner.js";
 
 export interface GroupLimits {
   /** Memory ceiling for the whole group, bytes or "512M". */
@@ -57,7 +52,8 @@ export interface ShutdownReport {
 /** After SIGKILL, the longest we wait for the kernel to finish the tree. */
 const GONE_BOUND_MS = 5_000;
 
-export class ProcessGroup extends BaseRunner implements AsyncDisposable {
+export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
+  protected readonly privateContainers = false;
   private closed = false;
 
   private constructor(
@@ -89,18 +85,6 @@ export class ProcessGroup extends BaseRunner implements AsyncDisposable {
       }
     }
     return new ProcessGroup(container, backend.mechanism);
-  }
-
-  start(command: Command): Promise<RunningProcess> {
-    return this.launch(command, false);
-  }
-
-  async output(command: Command): Promise<ProcessResult<string>> {
-    return (await this.launch(command, true)).output();
-  }
-
-  async outputBytes(command: Command): Promise<ProcessResult<Uint8Array>> {
-    return (await this.launch(command, true)).outputBytes();
   }
 
   /** @internal A container nested in the group (pipelines run all their stages in one). */
@@ -170,22 +154,11 @@ export class ProcessGroup extends BaseRunner implements AsyncDisposable {
     return this.close();
   }
 
-  private async launch(command: Command, bulk: boolean): Promise<RunningProcess> {
-    const spec = command[SPEC];
-    if (this.closed)
+  protected containerFor(spec: CommandSpec): Container {
+    if (this.closed) {
       throw new UnsupportedError("start", `${spec.program}: this ProcessGroup is closed`, spec.program);
-    if (spec.cancelSignal?.aborted) throw new CancelledError(spec.program, spec.cancelSignal.reason);
-    const run = this.container.createChild();
-    try {
-      const launched = await launch(spec, run);
-      return new RunningProcess(spec, new ChildDriver(launched.child, run, { killOnRelease: false }), {
-        killTreeOnExit: false,
-        closeStdin: bulk,
-      });
-    } catch (error) {
-      run.release();
-      throw error;
     }
+    return this.container.createChild();
   }
 }
 
