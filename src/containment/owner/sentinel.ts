@@ -4,6 +4,8 @@
  * When the pipe reaches EOF — the owner exited, threw, was SIGKILLed, or its worker thread
  * was terminated — it kills the owner cgroup (recursively, via cgroup.kill) and every
  * registered process group, waits for the cgroup to empty, and removes it depth-first.
+ * Process groups are registered in a ledger file it reads only then (see ledger.ts), so a
+ * spawn never wakes it; where no ledger file can be made they go through the pipe.
  * The kill is repeated while it waits (up to 5 s): a launcher the owner spawned just before
  * dying was still outside the cgroup at the first kill and may join it afterwards.
  *
@@ -11,19 +13,30 @@
  * the owner lives. Its helpers (`rmdir`, `sleep`) come from fixed system directories.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { GroupLedger } from "./ledger.js";
 
 const SCRIPT = `
 trap '' INT HUP TERM QUIT PIPE USR1 USR2
 cg=$0
+ledger=$1
 groups=' '
+note() {
+  case $1 in
+    +*) groups="$groups\${1#+} " ;;
+    -*) p=\${1#-}
+        case $groups in *" $p "*) groups="\${groups%%" $p "*} \${groups#*" $p "}" ;; esac ;;
+  esac
+}
 while IFS= read -r line; do
   case $line in
     =*) cg=\${line#=} ;;
-    +*) groups="$groups\${line#+} " ;;
-    -*) p=\${line#-}
-        case $groups in *" $p "*) groups="\${groups%%" $p "*} \${groups#*" $p "}" ;; esac ;;
+    *) note "$line" ;;
   esac
 done
+if [ -n "$ledger" ] && [ -f "$ledger" ]; then
+  while IFS= read -r line; do note "$line"; done < "$ledger"
+  rm -f "$ledger"
+fi
 if [ -n "$cg" ] && [ -d "$cg" ]; then echo 1 > "$cg/cgroup.kill" 2>/dev/null; fi
 for p in $groups; do kill -KILL -$p 2>/dev/null; done
 rmtree() {
@@ -52,8 +65,11 @@ export class Sentinel {
   private deferred = "";
   private flushTimer: NodeJS.Timeout | undefined;
 
+  private readonly ledger: GroupLedger | undefined;
+
   /** @param state what to replay into a (re)spawned sentinel: the owner cgroup ("" if none) and live groups. */
   constructor(private readonly state: () => { cgroupDir: string; groups: Iterable<number> }) {
+    this.ledger = GroupLedger.create(() => this.state().groups);
     this.spawn();
   }
 
@@ -61,17 +77,22 @@ export class Sentinel {
     return this.child?.pid;
   }
 
-  /** Sent at once: the window in which an owner SIGKILL could leak a new group stays microseconds wide. */
+  /** Recorded at once: the window in which an owner SIGKILL could leak a new group stays microseconds wide. */
   register(pgid: number): void {
-    this.send(`${this.takeDeferred()}+${pgid}\n`);
+    if (this.ledger !== undefined) this.ledger.add(pgid);
+    else this.send(`${this.takeDeferred()}+${pgid}\n`);
   }
 
   /**
-   * Deferred and batched: each write wakes the sentinel (a context switch, ~80 µs on a busy
+   * Without a ledger, deferred and batched: each write wakes the sentinel (a context switch, ~80 µs on a busy
    * 2-core machine), and back-to-back runs would pay it twice. A stale registration for a few
    * ms is harmless: a pgid is only reused after the pid space wraps.
    */
   unregister(pgid: number): void {
+    if (this.ledger !== undefined) {
+      this.ledger.remove(pgid);
+      return;
+    }
     this.deferred += `-${pgid}\n`;
     if (this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.send(this.takeDeferred()), UNREGISTER_BATCH_MS);
@@ -110,7 +131,7 @@ export class Sentinel {
   private spawn(): void {
     let child: ChildProcess;
     try {
-      child = spawn("/bin/sh", ["-c", SCRIPT, ""], {
+      child = spawn("/bin/sh", ["-c", SCRIPT, "", this.ledger?.path ?? ""], {
         detached: true,
         stdio: ["pipe", "ignore", "ignore"],
         env: { PATH: SYSTEM_PATH },
@@ -131,6 +152,7 @@ export class Sentinel {
     this.child = child;
     const { cgroupDir, groups } = this.state();
     if (cgroupDir !== "") this.setCgroup(cgroupDir);
-    for (const pgid of groups) this.register(pgid);
+    // A ledger outlives a respawn (same file); only pipe registrations must be replayed.
+    if (this.ledger === undefined) for (const pgid of groups) this.register(pgid);
   }
 }
