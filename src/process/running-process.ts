@@ -12,19 +12,12 @@
  */
 import { type Duration, parseDuration } from "../command/duration.js";
 import type { CommandSpec } from "../command/spec.js";
-import {
-  CancelledError,
-  InvalidInputError,
-  type OutputStream,
-  OutputTooLargeError,
-  StdinError,
-} from "../errors.js";
+import { CancelledError, InvalidInputError, type OutputStream } from "../errors.js";
 import { channels, publish, type TeardownEvent } from "../events.js";
-import { decodeAll, MAX_STRING_BYTES, skipPartialStart } from "../io/decode.js";
 import { LineQueue } from "../io/line-queue.js";
 import { OutputPump } from "../io/output-pump.js";
 import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
-import { type Outcome, ProcessResult } from "../result.js";
+import type { Outcome, ProcessResult } from "../result.js";
 import type { LeaderExit, ProcessDriver } from "./driver.js";
 import { PipeStdin, type ProcessStdin } from "./process-stdin.js";
 import type { ProbeTarget } from "./readiness/probe.js";
@@ -43,6 +36,7 @@ import {
 } from "./readiness/wait-for-line.js";
 import { checkPath, waitForPath as waitForPathProbe } from "./readiness/wait-for-path.js";
 import { checkPort, type PortTarget, waitForPort as waitForPortProbe } from "./readiness/wait-for-port.js";
+import { resultOf, type Settlement, textOf, throwIfFailed } from "./settlement.js";
 import { after, type Cancellable, InactivityTimer } from "./timer.js";
 
 /** After the tree was killed, how long a pipe may stay open (held by an escaped process) before we stop reading it. */
@@ -57,17 +51,6 @@ export interface Finished {
   readonly stderr: string;
   readonly durationMs: number;
   readonly truncated: boolean;
-}
-
-/** Everything a verb needs to know once a run is over. Never rejects; errors are data here. */
-interface Settlement {
-  readonly exit: LeaderExit;
-  readonly outcome: Outcome;
-  readonly durationMs: number;
-  readonly cancelled: { readonly reason: unknown } | undefined;
-  readonly overflow: OutputStream | undefined;
-  readonly stdinError: Error | undefined;
-  readonly timeoutMs: number | undefined;
 }
 
 type StopCause = TeardownEvent["cause"];
@@ -454,11 +437,11 @@ export class RunningProcess implements AsyncDisposable {
   /** Waits for the end of the run. Rejects with `CancelledError` if it was cancelled. */
   async finish(): Promise<Finished> {
     const s = await this.settlement;
-    this.throwIfFailed(s);
+    throwIfFailed(this.spec, s);
     return {
       outcome: s.outcome,
-      stdout: this.stdoutPump.consumed ? undefined : this.text(this.stdoutPump, s),
-      stderr: this.text(this.stderrPump, s),
+      stdout: this.stdoutPump.consumed ? undefined : textOf(this.spec, this.stdoutPump),
+      stderr: textOf(this.spec, this.stderrPump),
       durationMs: s.durationMs,
       truncated: this.stdoutPump.truncated || this.stderrPump.truncated,
     };
@@ -467,76 +450,16 @@ export class RunningProcess implements AsyncDisposable {
   /** The run's result with stdout decoded as text (data even for non-zero exits and timeouts). */
   async output(): Promise<ProcessResult<string>> {
     const s = await this.settlement;
-    this.throwIfFailed(s);
-    return this.result(s, this.text(this.stdoutPump, s));
+    throwIfFailed(this.spec, s);
+    return resultOf(this.spec, s, textOf(this.spec, this.stdoutPump), this.stdoutPump, this.stderrPump);
   }
 
   /** The run's result with stdout as exact bytes. */
   async outputBytes(): Promise<ProcessResult<Uint8Array>> {
     const s = await this.settlement;
-    this.throwIfFailed(s);
-    return this.result(s, this.stdoutPump.bytes());
+    throwIfFailed(this.spec, s);
+    return resultOf(this.spec, s, this.stdoutPump.bytes(), this.stdoutPump, this.stderrPump);
   }
-
-  private throwIfFailed(s: Settlement): void {
-    if (s.cancelled) throw new CancelledError(this.program, s.cancelled.reason);
-    if (s.overflow !== undefined) {
-      const limit = this.spec.outputLimit;
-      throw new OutputTooLargeError(
-        this.program,
-        s.overflow,
-        limit === undefined
-          ? "is too large to hold in memory (Node's buffers stop at 4 GiB, a memory-limited host sooner): set outputLimit or stream it"
-          : `exceeded its output limit (${describeLimit(limit)})`,
-        { maxBytes: limit?.maxBytes, maxLines: limit?.maxLines },
-      );
-    }
-  }
-
-  private result<T>(s: Settlement, stdout: T): ProcessResult<T> {
-    const result = new ProcessResult<T>({
-      program: this.program,
-      args: this.spec.args,
-      stdout,
-      stderr: this.text(this.stderrPump, s),
-      outcome: s.outcome,
-      rawSignal: s.exit.signal,
-      durationMs: s.durationMs,
-      truncated: this.stdoutPump.truncated || this.stderrPump.truncated,
-      stdoutTruncated: this.stdoutPump.truncated,
-      okCodes: this.spec.okCodes,
-      timeoutMs: s.timeoutMs,
-    });
-    // Input that did not fully reach the child makes a success suspect; a failure speaks for itself.
-    if (s.stdinError !== undefined && result.isSuccess) {
-      throw new StdinError(this.program, `feeding stdin failed: ${s.stdinError.message}`, s.stdinError);
-    }
-    return result;
-  }
-
-  private text(pump: OutputPump, s: Settlement): string {
-    let bytes = pump.bytes();
-    if (bytes.length > MAX_STRING_BYTES) {
-      throw new OutputTooLargeError(
-        this.program,
-        pump.name,
-        `is ${bytes.length} bytes, too large for a string (use outputBytes() or outputLimit)`,
-      );
-    }
-    if (pump.truncated && this.spec.outputLimit?.onOverflow === "drop-oldest") {
-      // The kept window ends at the stream's end, so it starts at totalBytes - length.
-      bytes = skipPartialStart(bytes, this.spec.encoding, pump.totalBytes - bytes.length);
-    }
-    void s;
-    return decodeAll(bytes, this.spec.encoding);
-  }
-}
-
-function describeLimit(limit: { maxBytes: number | undefined; maxLines: number | undefined }): string {
-  const parts: string[] = [];
-  if (limit.maxBytes !== undefined) parts.push(`${limit.maxBytes} bytes`);
-  if (limit.maxLines !== undefined) parts.push(`${limit.maxLines} lines`);
-  return parts.join(", ");
 }
 
 /** The feed's outcome if it already finished; a feed stuck on a silent source is not waited for. */
