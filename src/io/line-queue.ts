@@ -6,11 +6,16 @@
  * loop switches the queue to discard mode, so the pipe keeps draining and nothing hangs.
  */
 const HIGH_WATER = 16_384;
+const EMPTY: readonly unknown[] = [];
 const LOW_WATER = 8_192;
 
 export class LineQueue<T = string> implements AsyncIterableIterator<T> {
+  /** Batches not yet read, from `head` on (a moving head instead of shift(): O(1) per batch). */
   private batches: T[][] = [];
-  private index = 0; // position in batches[0]
+  private head = 0;
+  /** The batch being read (batches[head]), and the position in it. */
+  private current: T[] = EMPTY as T[];
+  private index = 0;
   private size = 0;
   private ended = false;
   private failure: unknown;
@@ -74,6 +79,9 @@ export class LineQueue<T = string> implements AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T>> {
     this.discarding = true;
     this.batches = [];
+    this.head = 0;
+    this.current = EMPTY as T[];
+    this.index = 0;
     this.size = 0;
     if (this.paused) {
       this.paused = false;
@@ -87,12 +95,16 @@ export class LineQueue<T = string> implements AsyncIterableIterator<T> {
   }
 
   private take(): IteratorResult<T> {
-    const batch = this.batches[0] as T[];
-    const value = batch[this.index++] as T;
-    if (this.index === batch.length) {
-      this.batches.shift();
+    if (this.index === this.current.length) {
+      this.current = this.batches[this.head] as T[];
+      this.batches[this.head++] = EMPTY as T[];
       this.index = 0;
+      if (this.head > 1024 && this.head * 2 > this.batches.length) {
+        this.batches = this.batches.slice(this.head);
+        this.head = 0;
+      }
     }
+    const value = this.current[this.index++] as T;
     this.size--;
     if (this.paused && this.size < LOW_WATER) {
       this.paused = false;
