@@ -2,8 +2,9 @@
  * Real kernel pipes for pipeline stages. Node can spawn children on pipes it creates, but
  * those are socketpairs: a producer whose consumer stopped reading gets ECONNRESET and exits 1
  * instead of dying of SIGPIPE, and throughput is lower. Node has no pipe() call, so we make
- * FIFOs (util-linux/coreutils `mkfifo` from a fixed system directory, never PATH) in a private
- * 0700 directory, open both ends, and unlink them at once:
+ * FIFOs (coreutils `mkfifo` from a fixed system directory, never PATH) in the owner's private
+ * 0700 scratch directory (which the sentinel removes if we die mid-way), open both ends, and
+ * unlink them at once:
  *
  *   1. open the read end non-blocking (succeeds with no writer yet),
  *   2. open the write end (succeeds at once: a reader exists),
@@ -17,6 +18,7 @@ import { execFile } from "node:child_process";
 import { accessSync, closeSync, constants, mkdtempSync, openSync, rmdirSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { owner } from "../containment/owner/registry.js";
 import { UnsupportedError } from "../errors.js";
 
 export interface KernelPipe {
@@ -38,13 +40,17 @@ function findMkfifo(): string | undefined {
   return undefined;
 }
 
+let sequence = 0;
+
 export async function createPipes(count: number): Promise<KernelPipe[]> {
   if (count === 0) return [];
   const mkfifo = findMkfifo();
   if (mkfifo === undefined)
     throw new UnsupportedError("pipe", "pipelines need mkfifo in /usr/bin or /bin to create kernel pipes");
-  const dir = mkdtempSync(join(tmpdir(), "processkit-pipes-"));
-  const paths = Array.from({ length: count }, (_, i) => join(dir, String(i)));
+  const scratch = owner.scratch();
+  const dir = scratch ?? mkdtempSync(join(tmpdir(), "processkit-pipes-"));
+  const batch = ++sequence;
+  const paths = Array.from({ length: count }, (_, i) => join(dir, `fifo-${batch}-${i}`));
   const pipes: KernelPipe[] = [];
   try {
     await new Promise<void>((resolve, reject) => {
@@ -69,7 +75,7 @@ export async function createPipes(count: number): Promise<KernelPipe[]> {
         // never created
       }
     }
-    rmdirSync(dir);
+    if (scratch === null) rmdirSync(dir);
   }
 }
 

@@ -2,15 +2,14 @@
  * The group ledger: where the owner writes `+pgid` / `-pgid` lines for the sentinel to read
  * only once the owner is gone. Appending to a private file wakes nobody (~5 µs), where a line
  * on the sentinel's pipe wakes the sentinel every time (a context switch: ~90 µs per spawn on
- * a 2-core machine). The file is created O_EXCL with mode 0600 and rewritten to the live set
- * (atomically, by rename) when it grows, so it stays small however many runs come and go.
+ * a 2-core machine). The file lives in the owner's scratch directory, is created O_EXCL with
+ * mode 0600 and rewritten to the live set (atomically, by rename) when it grows, so it stays
+ * small however many runs come and go.
  */
 
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { threadId } from "node:worker_threads";
 
 /** Lines written before the file is rewritten to the live set. */
 const COMPACT_AFTER = 4_096;
@@ -24,12 +23,10 @@ export class GroupLedger {
     private readonly live: () => Iterable<number>,
   ) {}
 
-  /** A new ledger, or undefined where no private file can be made (the pipe is used instead). */
-  static create(live: () => Iterable<number>): GroupLedger | undefined {
-    const path = join(
-      tmpdir(),
-      `processkit-${process.pid}-${threadId}-${randomBytes(4).toString("hex")}.groups`,
-    );
+  /** A new ledger in `dir`, or undefined where no private file can be made (the pipe is used instead). */
+  static create(dir: string | null, live: () => Iterable<number>): GroupLedger | undefined {
+    if (dir === null) return undefined;
+    const path = join(dir, `groups-${randomBytes(4).toString("hex")}`);
     try {
       return new GroupLedger(path, openSync(path, "wx", 0o600), live);
     } catch {

@@ -8,6 +8,7 @@
  *   sees its pipe from us close.
  */
 import { writeFileSync } from "node:fs";
+import { scratchDir } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
 
 const FORGET_CHECKS = [100, 1_000, 10_000];
@@ -49,6 +50,12 @@ class Owner {
     check(0);
   }
 
+  /** The owner's scratch directory (see scratch.ts), guarded by the sentinel from the moment it exists. */
+  scratch(): string | null {
+    this.ensureGuards();
+    return scratchDir();
+  }
+
   get sentinelPid(): number | undefined {
     return this.sentinel?.pid;
   }
@@ -64,7 +71,7 @@ class Owner {
       process.on("exit", () => this.sweep());
     }
     if (this.sentinel === undefined) {
-      this.sentinel = new Sentinel(() => ({ cgroupDir: this.cgroupDir, groups: this.groups }));
+      this.sentinel = new Sentinel(() => ({ cgroupDir: this.cgroupDir, groups: this.groups }), scratchDir());
     }
   }
 

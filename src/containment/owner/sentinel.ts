@@ -5,7 +5,8 @@
  * was terminated — it kills the owner cgroup (recursively, via cgroup.kill) and every
  * registered process group, waits for the cgroup to empty, and removes it depth-first.
  * Process groups are registered in a ledger file it reads only then (see ledger.ts), so a
- * spawn never wakes it; where no ledger file can be made they go through the pipe.
+ * spawn never wakes it; where no ledger file can be made they go through the pipe. Last, it
+ * removes the owner's scratch directory (the ledger, pipeline FIFOs; see scratch.ts).
  * The kill is repeated while it waits (up to 5 s): a launcher the owner spawned just before
  * dying was still outside the cgroup at the first kill and may join it afterwards.
  *
@@ -18,7 +19,7 @@ import { GroupLedger } from "./ledger.js";
 const SCRIPT = `
 trap '' INT HUP TERM QUIT PIPE USR1 USR2
 cg=$0
-ledger=$1
+scratch=$1
 groups=' '
 note() {
   case $1 in
@@ -33,9 +34,11 @@ while IFS= read -r line; do
     *) note "$line" ;;
   esac
 done
-if [ -n "$ledger" ] && [ -f "$ledger" ]; then
-  while IFS= read -r line; do note "$line"; done < "$ledger"
-  rm -f "$ledger"
+if [ -n "$scratch" ] && [ -d "$scratch" ]; then
+  for ledger in "$scratch"/groups-*; do
+    [ -f "$ledger" ] || continue
+    while IFS= read -r line; do note "$line"; done < "$ledger"
+  done
 fi
 if [ -n "$cg" ] && [ -d "$cg" ]; then echo 1 > "$cg/cgroup.kill" 2>/dev/null; fi
 for p in $groups; do kill -KILL -$p 2>/dev/null; done
@@ -52,6 +55,7 @@ while [ -n "$cg" ] && [ -d "$cg" ] && [ $i -lt 250 ]; do
   sleep 0.02
   i=$((i + 1))
 done
+if [ -n "$scratch" ] && [ -d "$scratch" ]; then rm -rf -- "$scratch"; fi
 `;
 
 const UNREGISTER_BATCH_MS = 100;
@@ -68,8 +72,11 @@ export class Sentinel {
   private readonly ledger: GroupLedger | undefined;
 
   /** @param state what to replay into a (re)spawned sentinel: the owner cgroup ("" if none) and live groups. */
-  constructor(private readonly state: () => { cgroupDir: string; groups: Iterable<number> }) {
-    this.ledger = GroupLedger.create(() => this.state().groups);
+  constructor(
+    private readonly state: () => { cgroupDir: string; groups: Iterable<number> },
+    private readonly scratch: string | null,
+  ) {
+    this.ledger = GroupLedger.create(scratch, () => this.state().groups);
     this.spawn();
   }
 
@@ -131,7 +138,7 @@ export class Sentinel {
   private spawn(): void {
     let child: ChildProcess;
     try {
-      child = spawn("/bin/sh", ["-c", SCRIPT, "", this.ledger?.path ?? ""], {
+      child = spawn("/bin/sh", ["-c", SCRIPT, "", this.scratch ?? ""], {
         detached: true,
         stdio: ["pipe", "ignore", "ignore"],
         env: { PATH: SYSTEM_PATH },

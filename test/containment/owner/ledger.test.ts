@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { GroupLedger } from "../../../src/containment/owner/ledger.js";
 
 /** What the sentinel computes from the file: + adds, - removes, in order. */
@@ -12,10 +14,13 @@ function replay(path: string): number[] {
   return [...live].sort((a, b) => a - b);
 }
 
+const dir = mkdtempSync(join(tmpdir(), "pk-ledger-test-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
 describe("GroupLedger", () => {
   it("is a private file (0600) that records registrations in order", () => {
     const live = new Set<number>();
-    const ledger = GroupLedger.create(() => live) as GroupLedger;
+    const ledger = GroupLedger.create(dir, () => live) as GroupLedger;
     expect(ledger).toBeDefined();
     try {
       expect(statSync(ledger.path).mode & 0o777).toBe(0o600);
@@ -33,7 +38,7 @@ describe("GroupLedger", () => {
 
   it("stays small: after many runs it is rewritten to the live set, and replays the same", () => {
     const live = new Set<number>();
-    const ledger = GroupLedger.create(() => live) as GroupLedger;
+    const ledger = GroupLedger.create(dir, () => live) as GroupLedger;
     try {
       for (let pgid = 1_000; pgid < 11_000; pgid++) {
         live.add(pgid);
@@ -51,13 +56,14 @@ describe("GroupLedger", () => {
     }
   });
 
-  it("a run of this process removes its ledger when it exits (the sentinel does it)", async () => {
+  it("an owner's scratch directory (ledger, FIFOs) is removed when it exits (the sentinel does it)", async () => {
     const { spawnSync } = await import("node:child_process");
     const { resolve } = await import("node:path");
     const dist = resolve(import.meta.dirname, "../../../dist/index.js");
     const script = `
       const { Command, JobRunner } = await import(${JSON.stringify(dist)});
       await new JobRunner({ mechanism: "process-group" }).output(new Command("true"));
+      await new Command("echo", ["x"]).pipe(new Command("cat")).output(); // FIFOs live there too
       const { readdirSync } = await import("node:fs");
       const { tmpdir } = await import("node:os");
       console.log(readdirSync(tmpdir()).filter((n) => n.startsWith("processkit-" + process.pid + "-")).join(","));
@@ -65,7 +71,7 @@ describe("GroupLedger", () => {
     const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(out.status).toBe(0);
     const name = out.stdout.trim();
-    expect(name).toMatch(/^processkit-\d+-0-[0-9a-f]+\.groups$/); // positive control: it existed while the owner lived
+    expect(name).toMatch(/^processkit-\d+-0-\w{6}$/); // positive control: it existed while the owner lived
     const path = `${(await import("node:os")).tmpdir()}/${name}`;
     const deadline = Date.now() + 5_000;
     while (existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
