@@ -67,6 +67,11 @@ export function hostContainment(): HostContainment {
       : { memoryMax: false, maxProcesses: false, cpuQuota: false };
   const missing = (Object.keys(limits) as LimitKind[]).filter((k) => !limits[k]);
   if (missing.length > 0) reasons.push(`limits not enforceable here: ${missing.join(", ")}`);
+  if (mechanism === "cgroup-v2" && located.ok && !located.mount.favorDynmods) {
+    reasons.push(
+      "cgroup2 is not mounted with favordynmods: a run that follows a quiet spell waits for an RCU grace period (~10 ms) to join its cgroup",
+    );
+  }
 
   return {
     mechanism,

@@ -56,6 +56,7 @@ describe("parseMountinfo", () => {
       mountPoint: "/sys/fs/cgroup/unified",
       root: "/",
       readOnly: false,
+      favorDynmods: false,
     });
   });
 
@@ -64,7 +65,14 @@ describe("parseMountinfo", () => {
       mountPoint: "/sys/fs/cgroup",
       root: "/",
       readOnly: false,
+      favorDynmods: false,
     });
+  });
+
+  it("sees favordynmods among the superblock options", () => {
+    const line =
+      "1400 1390 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate,favordynmods";
+    expect(parseMountinfo(line)?.favorDynmods).toBe(true);
   });
 
   it("sees a read-only mount, per mount or per superblock", () => {
@@ -152,7 +160,12 @@ describe("resolveCgroupDir", () => {
     const located = resolveCgroupDir(mountinfo, "0::/my tree/job 1\n");
     expect(located).toMatchObject({ ok: true, path: "/mnt/cgroup two/job 1" });
     if (located.ok)
-      expect(located.mount).toEqual({ mountPoint: "/mnt/cgroup two", root: "/my tree", readOnly: false });
+      expect(located.mount).toEqual({
+        mountPoint: "/mnt/cgroup two",
+        root: "/my tree",
+        readOnly: false,
+        favorDynmods: false,
+      });
   });
 
   it("v1-only host: no cgroup2 mount → falls back", () => {
