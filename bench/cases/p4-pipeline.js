@@ -17,6 +17,23 @@ export function p4Available(pk) {
   return typeof pk.Command?.prototype?.pipe === "function";
 }
 
+/** Sets each row's throughput and judges processkit's against `sh -c` (goal ≥ 0.9×). */
+function throughputGoals(rows, bytes, id, goal) {
+  for (const r of rows) r.throughput = r.stats.median ? bytes / (r.stats.median / 1000) : undefined;
+  const base = rows.find((r) => r.variant === BASELINE);
+  return rows
+    .filter((r) => r.variant.startsWith("processkit"))
+    .map((r) => {
+      const x = r.throughput && base?.throughput ? r.throughput / base.throughput : undefined;
+      return {
+        case: id,
+        goal,
+        measured: `${fmtRatio(x)} (${fmtRate(r.throughput)} vs ${fmtRate(base?.throughput)})`,
+        met: x !== undefined && r.failure === undefined ? x >= 0.9 : false,
+      };
+    });
+}
+
 /** The issue's shape: 1 GiB of zeros through two `cat`s, the last one writing to /dev/null. */
 async function zeros(ctx) {
   const pk = ctx.pk;
@@ -45,19 +62,7 @@ async function zeros(ctx) {
     return [performance.now() - t0];
   });
   const rows = rowsFrom(data.samples, BASELINE, (v) => ({ failure: data.failures[v] }), data.byRound);
-  for (const r of rows) r.throughput = r.stats.median ? bytes / (r.stats.median / 1000) : undefined;
-  const base = rows.find((r) => r.variant === BASELINE);
-  const goals = rows
-    .filter((r) => r.variant.startsWith("processkit"))
-    .map((r) => {
-      const x = r.throughput && base?.throughput ? r.throughput / base.throughput : undefined;
-      return {
-        case: "P4-zeros",
-        goal: "1 GiB through 3 stages ≥ 0.9× `sh -c` throughput",
-        measured: `${fmtRatio(x)} (${fmtRate(r.throughput)} vs ${fmtRate(base?.throughput)})`,
-        met: x !== undefined && r.failure === undefined ? x >= 0.9 : false,
-      };
-    });
+  const goals = throughputGoals(rows, bytes, "P4-zeros", "1 GiB through 3 stages ≥ 0.9× `sh -c` throughput");
   return {
     case: {
       id: "P4-zeros",
@@ -117,19 +122,7 @@ export async function p4(ctx) {
     (v) => ({ failure: data.failures[v] ?? wrong[v] }),
     data.byRound,
   );
-  for (const r of rows) r.throughput = r.stats.median ? bytes / (r.stats.median / 1000) : undefined;
-  const base = rows.find((r) => r.variant === BASELINE);
-  const goals = rows
-    .filter((r) => r.variant.startsWith("processkit"))
-    .map((r) => {
-      const x = r.throughput && base?.throughput ? r.throughput / base.throughput : undefined;
-      return {
-        case: "P4",
-        goal: "pipeline throughput ≥ 0.9× `sh -c`",
-        measured: `${fmtRatio(x)} (${fmtRate(r.throughput)} vs ${fmtRate(base?.throughput)})`,
-        met: x !== undefined && r.failure === undefined ? x >= 0.9 : false,
-      };
-    });
+  const goals = throughputGoals(rows, bytes, "P4", "pipeline throughput ≥ 0.9× `sh -c`");
   const first = await zeros(ctx);
   return {
     cases: [
