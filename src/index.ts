@@ -1,4 +1,5 @@
 /** processkit: run child processes so that nothing they start outlives its owner. */
+import "./compose.js";
 
 export {
   type BatchEntry,

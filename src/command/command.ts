@@ -3,16 +3,12 @@
  * at once (so mistakes surface at the line that made them, before anything is spawned) and
  * returns a new `Command`; the original is never changed.
  *
- * The verbs (`output`, `run`, …) live on the runner seam; the ones on `Command` delegate to
- * the default `JobRunner`, so there is exactly one implementation of each.
+ * This file is plain data: it imports no layer above `command/`. The verbs (`output`, `run`,
+ * …), `pipe()` and `spawnDetached()` are attached at the composition root (src/compose.ts),
+ * from the one verb list, and go to the default runner there.
  */
 import { inspect } from "node:util";
 import { InvalidInputError } from "../errors.js";
-import { Pipeline } from "../pipeline/pipeline.js";
-import type { RunningProcess } from "../process/running-process.js";
-import { spawnDetached } from "../process/spawn-detached.js";
-import type { ProcessResult } from "../result.js";
-import { defaultRunner } from "../runner/job-runner.js";
 import type { Duration } from "./duration.js";
 import { parseDuration } from "./duration.js";
 import { quoteArg } from "./quote.js";
@@ -269,62 +265,12 @@ export class Command {
     return this.with({ gid: checkNonNegativeInteger(id, "gid", this.prog) });
   }
 
-  // ── verbs: each delegates to the default JobRunner (see runner/verbs.ts for the table) ──
-
-  /** Runs to completion. Non-zero exit, timeout and signal are data on the result. */
-  output(): Promise<ProcessResult<string>> {
-    return defaultRunner().output(this);
-  }
-  /** Like `output()` with stdout as exact bytes. */
-  outputBytes(): Promise<ProcessResult<Uint8Array>> {
-    return defaultRunner().outputBytes(this);
-  }
-  /** Stdout without trailing newlines; throws unless the run succeeded. */
-  run(): Promise<string> {
-    return defaultRunner().run(this);
-  }
-  /** The full result; throws unless the run succeeded. */
-  checked(): Promise<ProcessResult<string>> {
-    return defaultRunner().checked(this);
-  }
-  exitCode(): Promise<number> {
-    return defaultRunner().exitCode(this);
-  }
-  probe(): Promise<boolean> {
-    return defaultRunner().probe(this);
-  }
-  parse<T>(fn: (stdout: string) => T): Promise<T> {
-    return defaultRunner().parse(this, fn);
-  }
-  json<T = unknown>(): Promise<T> {
-    return defaultRunner().json<T>(this);
-  }
-  firstLine(predicate?: (line: string) => boolean): Promise<string | undefined> {
-    return defaultRunner().firstLine(this, predicate);
-  }
-  start(): Promise<RunningProcess> {
-    return defaultRunner().start(this);
-  }
-
   /**
    * In a pipeline, this stage's failure is never blamed (the `yes | head -1` shape: `yes` dies
    * of SIGPIPE when `head` has enough). Checked stages' failures always win.
    */
   uncheckedInPipe(): Command {
     return this.with({ uncheckedInPipe: true });
-  }
-
-  /** `this | next`: stages joined by kernel pipes, no shell. */
-  pipe(next: Command | Pipeline): Pipeline {
-    return Pipeline.of([this]).pipe(next);
-  }
-
-  /**
-   * The one explicit way out of containment: starts the command in its own session, in no
-   * container, so it outlives this process on purpose. Returns only the pid.
-   */
-  spawnDetached(): Promise<{ pid: number }> {
-    return spawnDetached(this[SPEC]);
   }
 
   /** A shell-quoted display form (argv only; env never appears). */

@@ -12,7 +12,8 @@ import type { Container } from "../containment/container.js";
 import { CancelledError, InvalidInputError } from "../errors.js";
 import type { ProcessResult } from "../result.js";
 import { defaultRunner } from "../runner/job-runner.js";
-import * as verbs from "../runner/verbs.js";
+import { attachVerbs, type DerivedVerbsOf } from "../runner/verb-list.js";
+import type { VerbRunner } from "../runner/verbs.js";
 import { PipelineProcess } from "./pipeline-process.js";
 import { PipelineRun } from "./pipeline-run.js";
 
@@ -100,27 +101,6 @@ export class Pipeline {
   outputBytes(): Promise<ProcessResult<Uint8Array>> {
     return this.launch(true).then((p) => p.outputBytes());
   }
-  run(): Promise<string> {
-    return verbs.run(this.asRunner(), this.lastCommand());
-  }
-  checked(): Promise<ProcessResult<string>> {
-    return verbs.checked(this.asRunner(), this.lastCommand());
-  }
-  exitCode(): Promise<number> {
-    return verbs.exitCode(this.asRunner(), this.lastCommand());
-  }
-  probe(): Promise<boolean> {
-    return verbs.probe(this.asRunner(), this.lastCommand());
-  }
-  parse<T>(fn: (stdout: string) => T): Promise<T> {
-    return verbs.parse(this.asRunner(), this.lastCommand(), fn);
-  }
-  json<T = unknown>(): Promise<T> {
-    return verbs.json<T>(this.asRunner(), this.lastCommand());
-  }
-  firstLine(predicate?: (line: string) => boolean): Promise<string | undefined> {
-    return verbs.firstLine(this.asRunner(), this.lastCommand(), predicate);
-  }
   /** Starts the chain and returns a handle to stream the last stage's stdout. */
   start(): Promise<PipelineProcess> {
     return this.launch(false);
@@ -130,12 +110,13 @@ export class Pipeline {
     return this.commands.map((c) => c.toString()).join(" | ");
   }
 
-  private lastCommand(): Command {
+  /** @internal */
+  lastCommand(): Command {
     return this.commands[this.commands.length - 1] as Command;
   }
 
-  /** The verbs are derived from a runner's primitives; the pipeline is one, whatever command it is handed. */
-  private asRunner(): verbs.VerbRunner<PipelineProcess> {
+  /** @internal The verbs are derived from a runner's primitives; the pipeline is one, whatever command it is handed. */
+  asRunner(): VerbRunner<PipelineProcess> {
     return {
       output: () => this.output(),
       outputBytes: () => this.outputBytes(),
@@ -155,6 +136,17 @@ export class Pipeline {
     return new PipelineProcess(run);
   }
 }
+
+// The derived verbs (run, checked, …) from the one list, on the pipeline's own primitives.
+export interface Pipeline extends DerivedVerbsOf<[], PipelineProcess> {}
+attachVerbs(
+  Pipeline.prototype,
+  (self, rest) => {
+    const pipeline = self as Pipeline;
+    return { runner: pipeline.asRunner(), command: pipeline.lastCommand(), rest };
+  },
+  { derivedOnly: true },
+);
 
 function checkCommand(value: unknown): Command {
   if (typeof value !== "object" || value === null || !(SPEC in value)) {
