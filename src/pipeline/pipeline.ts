@@ -29,6 +29,7 @@ interface PipelineOptions {
   readonly host: PipelineHost | undefined;
 }
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the derived verbs are declared by the interface below and attached to the prototype from the one verb list.
 export class Pipeline {
   private constructor(
     private readonly commands: readonly Command[],

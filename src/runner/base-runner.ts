@@ -5,6 +5,7 @@ import type { ProcessResult } from "../result.js";
 import type { ProcessRunner } from "./runner.js";
 import { attachVerbs, type DerivedVerbsOf } from "./verb-list.js";
 
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the derived verbs are declared by the interface below and attached to the prototype from the one verb list.
 export abstract class BaseRunner implements ProcessRunner {
   abstract output(command: Command): Promise<ProcessResult<string>>;
   abstract outputBytes(command: Command): Promise<ProcessResult<Uint8Array>>;

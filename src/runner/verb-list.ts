@@ -65,7 +65,11 @@ export type VerbBinding = (
  * Defines the verbs on `prototype` (non-enumerable, like class methods): all of them, or with
  * `{ derivedOnly: true }` only those derived from the primitives the owner implements itself.
  */
-export function attachVerbs(prototype: object, bind: VerbBinding, options: { derivedOnly?: boolean } = {}): void {
+export function attachVerbs(
+  prototype: object,
+  bind: VerbBinding,
+  options: { derivedOnly?: boolean } = {},
+): void {
   for (const [name, verb] of Object.entries(TABLE)) {
     if (options.derivedOnly === true && PRIMITIVES.has(name)) continue;
     Object.defineProperty(prototype, name, {
