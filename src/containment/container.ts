@@ -6,6 +6,7 @@
  * /sys/fs/cgroup or process groups.
  */
 import type { SpawnOptions } from "node:child_process";
+import type { StoppableTree } from "./stop.js";
 
 export type Mechanism = "cgroup-v2" | "process-group";
 
@@ -25,7 +26,7 @@ export interface ContainerStats {
   readonly peakMemoryBytes: number | undefined;
 }
 
-export interface Container {
+export interface Container extends StoppableTree {
   readonly mechanism: Mechanism;
   /** Rewrites a spawn of `file args…` so the child joins this container. */
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan;
@@ -33,12 +34,8 @@ export interface Container {
   adopt(pid: number): void;
   /** The leader was reaped: its pid is no longer ours and may be reused from now on. */
   reaped(pid: number): void;
-  /** Sends a signal to every live member (ESRCH ignored). */
-  signal(signal: NodeJS.Signals): void;
-  /** Issues SIGKILL to every member. Synchronous: death follows within the kernel's time. */
-  kill(): void;
-  /** Resolves true as soon as no live member is left, false if `withinMs` passed first. */
-  waitEmpty(withinMs: number): Promise<boolean>;
+  // signal(), kill() (synchronous: death follows within the kernel's time) and waitEmpty():
+  // see StoppableTree in stop.ts.
   /** Pids of live members. */
   members(): Promise<number[]>;
   stats(): Promise<ContainerStats>;

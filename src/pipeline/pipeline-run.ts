@@ -9,15 +9,13 @@
  */
 import type { CommandSpec } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
-import { ChildDriver, type LeaderExit } from "../process/driver.js";
-import { type Prepared, prepare, spawnPrepared } from "../process/launch.js";
-import { RunningProcess } from "../process/running-process.js";
+import { killTree } from "../containment/stop.js";
+import { type Prepared, prepare, spawnInto } from "../process/launch.js";
+import type { RunningProcess } from "../process/running-process.js";
+import { startRun } from "../process/start.js";
 import { after, type Cancellable } from "../process/timer.js";
 import type { ProcessResult } from "../result.js";
 import { closePipes, createPipes, type KernelPipe } from "./kernel-pipes.js";
-
-/** After SIGKILL, how long we wait for the kernel to finish the tree. */
-const TREE_GONE_BOUND_MS = 2_000;
 
 export interface ChainOptions {
   readonly timeoutMs: number | undefined;
@@ -60,7 +58,6 @@ export class PipelineRun {
   private constructor(
     readonly specs: readonly CommandSpec[],
     readonly stages: readonly RunningProcess[],
-    private readonly exits: readonly Promise<LeaderExit>[],
     private readonly container: Container,
     private readonly chain: ChainOptions,
   ) {
@@ -90,42 +87,32 @@ export class PipelineRun {
   ): Promise<PipelineRun> {
     const prepared: Prepared[] = specs.map((spec) => prepare(spec));
     const pipes = await createPipes(specs.length - 1);
-    const drivers: ChildDriver[] = [];
+    const stages: RunningProcess[] = [];
     try {
       for (const [i, stage] of prepared.entries()) {
-        const run = container.createChild();
         const overrides = {
           ...(i > 0 ? { stdin: (pipes[i - 1] as KernelPipe).read } : {}),
           ...(i < pipes.length ? { stdout: (pipes[i] as KernelPipe).write } : {}),
         };
-        try {
-          const spawned = await spawnPrepared(stage, run, overrides);
-          drivers.push(new ChildDriver(spawned.child, run, { killOnRelease: false }));
-        } catch (error) {
-          run.release();
-          throw error;
-        }
+        // Each stage is a private run in its own nested container: when its leader exits, what
+        // it left behind dies at once, so a background child holding the pipe cannot keep the
+        // next stage (and the chain) waiting for an EOF that never comes.
+        stages.push(
+          await startRun(stage.spec, () => spawnInto(stage, container.createChild(), { overrides }), {
+            killTreeOnExit: true,
+            closeStdin: bulk,
+          }),
+        );
       }
     } catch (error) {
-      container.kill();
-      await container.waitEmpty(TREE_GONE_BOUND_MS);
+      await killTree(container);
       container.release();
       throw error;
     } finally {
       // The children hold their own copies; ours must go, or a consumer would never see EOF.
       closePipes(pipes);
     }
-    const stages = drivers.map(
-      (driver, i) =>
-        new RunningProcess(specs[i] as CommandSpec, driver, { killTreeOnExit: false, closeStdin: bulk }),
-    );
-    return new PipelineRun(
-      specs,
-      stages,
-      drivers.map((driver) => driver.exited),
-      container,
-      chain,
-    );
+    return new PipelineRun(specs, stages, container, chain);
   }
 
   /** Kills every stage at once (user kill); resolves when the chain has settled. */
@@ -145,8 +132,8 @@ export class PipelineRun {
   private async settle(): Promise<ChainSettlement> {
     const last = this.stages.length - 1;
     await Promise.all(
-      this.exits.map((exited, i) =>
-        exited.then((exit) => {
+      this.stages.map((stage, i) =>
+        stage.leaderExit.then((exit) => {
           this.done[i] = true;
           this.exitOrder[i] = this.exitsSeen++;
           const spec = this.specs[i] as CommandSpec;
@@ -158,8 +145,7 @@ export class PipelineRun {
     );
     const durationMs = performance.now() - this.startedAt;
     // Every leader is gone: whatever they left behind in the shared container dies now.
-    this.container.kill();
-    await this.container.waitEmpty(TREE_GONE_BOUND_MS);
+    await killTree(this.container);
     const stages = await Promise.all(
       this.stages.map((stage, i) =>
         (i === last ? stage.outputBytes() : stage.output()).then(

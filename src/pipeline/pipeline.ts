@@ -9,7 +9,8 @@ import { type Duration, parseDuration } from "../command/duration.js";
 import { SPEC } from "../command/spec.js";
 import { describe as describeValue } from "../command/validate.js";
 import type { Container } from "../containment/container.js";
-import { CancelledError, InvalidInputError } from "../errors.js";
+import { InvalidInputError } from "../errors.js";
+import { refuseIfCancelled } from "../process/start.js";
 import type { ProcessResult } from "../result.js";
 import { defaultRunner } from "../runner/job-runner.js";
 import { attachVerbs, type DerivedVerbsOf } from "../runner/verb-list.js";
@@ -130,7 +131,7 @@ export class Pipeline {
     // Nothing is spawned for an already-cancelled chain or stage.
     const { timeoutMs, cancelSignal, host } = this.options;
     for (const signal of [cancelSignal, ...specs.map((s) => s.cancelSignal)]) {
-      if (signal?.aborted) throw new CancelledError(this.program, signal.reason);
+      refuseIfCancelled(this.program, signal);
     }
     const container = await (host ?? defaultRunner()).createContainer();
     const run = await PipelineRun.start(specs, container, { timeoutMs, cancelSignal }, bulk);

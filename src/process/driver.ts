@@ -6,6 +6,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import type { Container } from "../containment/container.js";
+import type { StoppableTree } from "../containment/stop.js";
 
 export interface LeaderExit {
   readonly code: number | null;
@@ -21,12 +22,8 @@ export interface ProcessDriver {
   readonly stderr: Readable | null;
   /** Resolves once the leader has exited (and was reaped). Never rejects. */
   readonly exited: Promise<LeaderExit>;
-  /** Sends a signal to every live member of the tree. */
-  signalTree(signal: NodeJS.Signals): void;
-  /** SIGKILLs the whole tree. */
-  killTree(): void;
-  /** Resolves true once nothing of the tree is alive, false after `withinMs`. */
-  waitTreeEmpty(withinMs: number): Promise<boolean>;
+  /** The leader's whole tree: its container, or a test double's pretend one. */
+  readonly tree: StoppableTree;
   /** Frees the container (after the run). */
   release(): void;
 }
@@ -73,14 +70,8 @@ export class ChildDriver implements ProcessDriver {
     return this.child.stderr;
   }
 
-  signalTree(signal: NodeJS.Signals): void {
-    this.container.signal(signal);
-  }
-  killTree(): void {
-    this.container.kill();
-  }
-  waitTreeEmpty(withinMs: number): Promise<boolean> {
-    return this.container.waitEmpty(withinMs);
+  get tree(): StoppableTree {
+    return this.container;
   }
   release(): void {
     this.container.release({ kill: this.killOnRelease });

@@ -1,5 +1,6 @@
 /**
- * Turns a validated `CommandSpec` into a running child inside a container: checks the cwd,
+ * Turns a validated `CommandSpec` into a running child inside a container (behind the start
+ * door, process/start.ts): checks the cwd,
  * builds the environment, resolves the executable, opens file redirections, lets the
  * container rewrite the spawn, and spawns. Every failure here is typed and nothing leaks:
  * opened fds are closed whatever happens.
@@ -16,13 +17,9 @@ import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
 import { NotFoundError, SpawnError, StdinError } from "../errors.js";
 import { claimStdinSource } from "../io/stdin-feeder.js";
+import { ChildDriver } from "./driver.js";
 import { childEnvironment } from "./environment.js";
 import { checkCwd, resolveProgram } from "./resolve-program.js";
-
-export interface Launched {
-  readonly child: ChildProcess;
-  readonly pid: number;
-}
 
 /** A command checked and resolved, ready to spawn: every typed pre-spawn error has been raised. */
 export interface Prepared {
@@ -46,15 +43,38 @@ export function prepare(spec: CommandSpec): Prepared {
   return { spec, env, file: resolveProgram(spec.program, (env ?? process.env).PATH, spec.cwd) };
 }
 
-export function launch(spec: CommandSpec, container: Container): Promise<Launched> {
-  return spawnPrepared(prepare(spec), container);
+export interface SpawnIntoOptions {
+  /** Pipeline stages: kernel-pipe fds in place of the stage's own stdin/stdout. */
+  readonly overrides?: StdioOverrides;
+  /** Kill leftovers when the container is released (private containers); default true. */
+  readonly killOnRelease?: boolean;
 }
 
-export async function spawnPrepared(
+/**
+ * Spawns a command (prepared here unless the caller already did, as pipelines do for every
+ * stage before the first spawn) into `container` and returns its driver. The container is
+ * released if the spawn fails, so a caller never has to clean up after a typed error.
+ */
+export async function spawnInto(
+  command: Prepared | CommandSpec,
+  container: Container,
+  options: SpawnIntoOptions = {},
+): Promise<ChildDriver> {
+  try {
+    const prepared = "spec" in command ? command : prepare(command);
+    const child = await spawnChild(prepared, container, options.overrides ?? {});
+    return new ChildDriver(child, container, { killOnRelease: options.killOnRelease ?? true });
+  } catch (error) {
+    container.release();
+    throw error;
+  }
+}
+
+async function spawnChild(
   prepared: Prepared,
   container: Container,
-  overrides: StdioOverrides = {},
-): Promise<Launched> {
+  overrides: StdioOverrides,
+): Promise<ChildProcess> {
   const { spec, env, file } = prepared;
   const { program } = spec;
   const fds: number[] = [];
@@ -85,7 +105,7 @@ export async function spawnPrepared(
     throw spawnFailure(program, error);
   }
   container.adopt(child.pid);
-  return { child, pid: child.pid };
+  return child;
 }
 
 function stdinStdio(spec: CommandSpec, fds: number[]): IOType | number {

@@ -12,6 +12,7 @@
  */
 import { type Duration, parseDuration } from "../command/duration.js";
 import type { CommandSpec } from "../command/spec.js";
+import { stopTree, TREE_GONE_BOUND_MS } from "../containment/stop.js";
 import { CancelledError, InvalidInputError, type OutputStream } from "../errors.js";
 import { channels, publish, type TeardownEvent } from "../events.js";
 import { LineQueue } from "../io/line-queue.js";
@@ -41,8 +42,6 @@ import { after, type Cancellable, InactivityTimer } from "./timer.js";
 
 /** After the tree was killed, how long a pipe may stay open (held by an escaped process) before we stop reading it. */
 const PIPE_GRACE_MS = 500;
-/** After SIGKILL, how long we wait for the kernel to finish the tree (only D-state processes take longer). */
-const TREE_GONE_BOUND_MS = 2_000;
 
 export interface Finished {
   readonly outcome: Outcome;
@@ -98,7 +97,12 @@ export class RunningProcess implements AsyncDisposable {
   private settledFlag = false;
   private readonly onAbort = () => this.cancel((this.spec.cancelSignal as AbortSignal).reason);
 
-  /** @internal Created by runners; users get one from `cmd.start()` or `runner.start(cmd)`. */
+  /** @internal Resolves once the leader exited (pipelines order their stages' exits by it). */
+  get leaderExit(): Promise<LeaderExit> {
+    return this.driver.exited;
+  }
+
+  /** @internal Created by the start door (process/start.ts); users get one from `cmd.start()` or `runner.start(cmd)`. */
   constructor(spec: CommandSpec, driver: ProcessDriver, options: RunningProcessOptions) {
     this.spec = spec;
     this.program = spec.program;
@@ -151,9 +155,9 @@ export class RunningProcess implements AsyncDisposable {
       await this.gracefulStop;
     } else if (killTreeOnExit) {
       this.teardownEvent("leader-exit", "kill", 0);
-      this.driver.killTree();
+      this.driver.tree.kill();
     }
-    if (killTreeOnExit || this.stopCause !== undefined) await this.driver.waitTreeEmpty(TREE_GONE_BOUND_MS);
+    if (killTreeOnExit || this.stopCause !== undefined) await this.driver.tree.waitEmpty(TREE_GONE_BOUND_MS);
 
     // Drain the pipes. Everything that could write to them is dead unless it escaped the
     // container (process-group mode, setsid): then stop reading after a short grace.
@@ -223,7 +227,7 @@ export class RunningProcess implements AsyncDisposable {
     // Cancel beats a deadline already in its grace period: kill now.
     this.stopCause ??= "cancel";
     this.teardownEvent("cancel", "kill", 0);
-    this.driver.killTree();
+    this.driver.tree.kill();
   }
 
   private onOverflow(stream: OutputStream): void {
@@ -231,20 +235,15 @@ export class RunningProcess implements AsyncDisposable {
     this.stop("output-limit", 0, "SIGKILL");
   }
 
-  /** Stops the tree once: SIGKILL at once, or signal → grace (ends early when empty) → SIGKILL. */
+  /** Stops the tree once, through the one stop driver: SIGKILL at once, or signal → grace (ends early when empty) → SIGKILL. */
   private stop(cause: StopCause, graceMs: number, signal: NodeJS.Signals): void {
     if (this.settledFlag || this.stopCause !== undefined) return;
     this.stopCause = cause;
-    if (graceMs <= 0 || signal === "SIGKILL") {
-      this.teardownEvent(cause, "kill", 0);
-      this.driver.killTree();
-      return;
-    }
-    this.teardownEvent(cause, "graceful", graceMs);
-    this.driver.signalTree(signal);
-    this.gracefulStop = this.driver.waitTreeEmpty(graceMs).then((empty) => {
-      if (!empty) this.driver.killTree();
-    });
+    const graceful = graceMs > 0 && signal !== "SIGKILL";
+    this.teardownEvent(cause, graceful ? "graceful" : "kill", graceMs);
+    const stopping = stopTree(this.driver.tree, { signal, graceMs });
+    // Only a grace is waited for by the settlement; a kill is already final.
+    if (graceful) this.gracefulStop = stopping.then(() => {});
   }
 
   private teardownEvent(cause: StopCause, phase: TeardownEvent["phase"], graceMs: number): void {
@@ -267,7 +266,7 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Sends a signal to every process of the tree. */
   signal(signal: NodeJS.Signals): void {
-    if (!this.settledFlag) this.driver.signalTree(signal);
+    if (!this.settledFlag) this.driver.tree.signal(signal);
   }
 
   /** Kills the whole tree at once and resolves when it is gone. Idempotent. */
@@ -275,7 +274,7 @@ export class RunningProcess implements AsyncDisposable {
     if (!this.settledFlag) {
       this.stopCause ??= "kill";
       this.teardownEvent("kill", "kill", 0);
-      this.driver.killTree();
+      this.driver.tree.kill();
     }
     await this.settlement;
   }
@@ -291,19 +290,9 @@ export class RunningProcess implements AsyncDisposable {
     return this.shutdownAfter(graceMs);
   }
 
-  private async shutdownAfter(graceMs: number): Promise<Finished> {
-    if (!this.settledFlag && this.stopCause === undefined && !this.leaderExited) {
-      this.stopCause = "shutdown";
-      this.teardownEvent("shutdown", graceMs > 0 ? "graceful" : "kill", graceMs);
-      if (graceMs > 0) {
-        this.driver.signalTree("SIGTERM");
-        this.gracefulStop = this.driver.waitTreeEmpty(graceMs).then((empty) => {
-          if (!empty) this.driver.killTree();
-        });
-      } else {
-        this.driver.killTree();
-      }
-    }
+  private shutdownAfter(graceMs: number): Promise<Finished> {
+    // A leader that already exited keeps its outcome; its tree is being torn down anyway.
+    if (!this.leaderExited) this.stop("shutdown", graceMs, "SIGTERM");
     return this.finish();
   }
 

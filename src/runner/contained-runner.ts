@@ -7,10 +7,9 @@
 import type { Command } from "../command/command.js";
 import { type CommandSpec, SPEC } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
-import { CancelledError } from "../errors.js";
-import { ChildDriver } from "../process/driver.js";
-import { launch } from "../process/launch.js";
-import { RunningProcess } from "../process/running-process.js";
+import { spawnInto } from "../process/launch.js";
+import type { RunningProcess } from "../process/running-process.js";
+import { startRun } from "../process/start.js";
 import type { ProcessResult } from "../result.js";
 import { BaseRunner } from "./base-runner.js";
 
@@ -34,22 +33,13 @@ export abstract class ContainedRunner extends BaseRunner {
   }
 
   /** @param bulk a verb that never hands out stdin: an interactive stdin is closed at once. */
-  private async launch(command: Command, bulk: boolean): Promise<RunningProcess> {
+  private launch(command: Command, bulk: boolean): Promise<RunningProcess> {
     const spec = command[SPEC];
-    // An already-aborted signal spawns nothing, not even a lookup of the program.
-    if (spec.cancelSignal?.aborted) throw new CancelledError(spec.program, spec.cancelSignal.reason);
-    const container = await this.containerFor(spec);
-    let launched: Awaited<ReturnType<typeof launch>>;
-    try {
-      launched = await launch(spec, container);
-    } catch (error) {
-      container.release();
-      throw error;
-    }
     const owned = this.privateContainers;
-    return new RunningProcess(spec, new ChildDriver(launched.child, container, { killOnRelease: owned }), {
-      killTreeOnExit: owned,
-      closeStdin: bulk,
-    });
+    return startRun(
+      spec,
+      async () => spawnInto(spec, await this.containerFor(spec), { killOnRelease: owned }),
+      { killTreeOnExit: owned, closeStdin: bulk },
+    );
   }
 }

@@ -5,6 +5,7 @@
  * Signals behave like on a default-configured process: most end it, a few are ignored.
  */
 import { Readable, Writable } from "node:stream";
+import type { StoppableTree } from "../containment/stop.js";
 import type { LeaderExit, ProcessDriver } from "../process/driver.js";
 import { after, type Cancellable } from "../process/timer.js";
 import type { ReplyData } from "./reply.js";
@@ -21,7 +22,7 @@ const NON_FATAL: ReadonlySet<string> = new Set([
   "SIGTTOU",
 ]);
 
-export class ScriptedDriver implements ProcessDriver {
+export class ScriptedDriver implements ProcessDriver, StoppableTree {
   readonly pid = undefined;
   readonly mechanism = "scripted";
   readonly stdin: Writable | null;
@@ -104,15 +105,19 @@ export class ScriptedDriver implements ProcessDriver {
     this.resolveExit(exit);
   }
 
-  signalTree(signal: NodeJS.Signals): void {
+  get tree(): StoppableTree {
+    return this;
+  }
+
+  signal(signal: NodeJS.Signals): void {
     if (!NON_FATAL.has(signal)) this.exit({ code: null, signal });
   }
 
-  killTree(): void {
+  kill(): void {
     this.exit({ code: null, signal: "SIGKILL" });
   }
 
-  waitTreeEmpty(withinMs: number): Promise<boolean> {
+  waitEmpty(withinMs: number): Promise<boolean> {
     if (this.done) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = after(withinMs, () => resolve(false));

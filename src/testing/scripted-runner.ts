@@ -10,8 +10,9 @@ import type { Command } from "../command/command.js";
 import type { CommandSpec } from "../command/spec.js";
 import { SPEC } from "../command/spec.js";
 import { checkText, describe } from "../command/validate.js";
-import { CancelledError, CassetteMissError, InvalidInputError, SpawnError } from "../errors.js";
-import { RunningProcess } from "../process/running-process.js";
+import { CassetteMissError, InvalidInputError, SpawnError } from "../errors.js";
+import type { RunningProcess } from "../process/running-process.js";
+import { refuseIfCancelled, startRun } from "../process/start.js";
 import { ProcessResult } from "../result.js";
 import { BaseRunner } from "../runner/base-runner.js";
 import { Reply } from "./reply.js";
@@ -105,7 +106,7 @@ export class ScriptedRunner extends BaseRunner {
   /** The reply for this call (advancing a sequence). An already-cancelled command consumes nothing. */
   private answer(command: Command): Reply {
     const spec = command[SPEC];
-    if (spec.cancelSignal?.aborted) throw new CancelledError(spec.program, spec.cancelSignal.reason);
+    refuseIfCancelled(spec.program, spec.cancelSignal);
     for (const rule of this.rules) {
       if (!rule.matches(command)) continue;
       const reply = rule.replies[Math.min(rule.used, rule.replies.length - 1)] as Reply;
@@ -127,8 +128,11 @@ export class ScriptedRunner extends BaseRunner {
     }
     // A scripted timeout through start(): the child hangs and the real deadline machinery ends it.
     if (end.kind === "timeout" && spec.timeoutMs === undefined) spec = { ...spec, timeoutMs: 0 };
-    const driver = new ScriptedDriver(reply.data, { interactive: spec.stdin.kind === "interactive" });
-    return new RunningProcess(spec, driver, { killTreeOnExit: true, closeStdin: bulk });
+    const interactive = spec.stdin.kind === "interactive";
+    return startRun(spec, () => new ScriptedDriver(reply.data, { interactive }), {
+      killTreeOnExit: true,
+      closeStdin: bulk,
+    });
   }
 }
 

@@ -1,0 +1,59 @@
+/**
+ * The one graceful-stop driver: signal → a grace that ends early once the tree is empty →
+ * SIGKILL → wait (up to one bound) until the kernel has finished the tree. `RunningProcess`
+ * (deadlines, `shutdown()`), `ProcessGroup.shutdown()`, pipelines and the CLI all stop
+ * through `stopTree`; nothing else writes this sequence.
+ */
+
+/** What can be stopped: a container, or a test double's pretend tree. */
+export interface StoppableTree {
+  /** Sends a signal to every live member (ESRCH ignored). */
+  signal(signal: NodeJS.Signals): void;
+  /** SIGKILLs every member. */
+  kill(): void;
+  /** Resolves true as soon as no live member is left, false if `withinMs` passed first. */
+  waitEmpty(withinMs: number): Promise<boolean>;
+}
+
+/**
+ * After SIGKILL, the longest we wait for the kernel to finish a tree. Only processes stuck in
+ * uninterruptible sleep (D state) take longer; then the caller goes on rather than hang.
+ */
+export const TREE_GONE_BOUND_MS = 5_000;
+
+export interface StopPlan {
+  /** The first signal (SIGKILL: no grace, kill at once). */
+  readonly signal: NodeJS.Signals;
+  /** How long the tree gets after `signal` before SIGKILL; 0 kills at once. */
+  readonly graceMs: number;
+  /** SIGKILL what is left after the grace (default true). */
+  readonly escalate?: boolean;
+}
+
+export interface StopReport {
+  /** True when the tree was empty before the grace ran out (a plain kill counts as not drained). */
+  readonly drained: boolean;
+  /** True when SIGKILL was sent. */
+  readonly escalated: boolean;
+}
+
+/** The graceful stop. The first signal is sent synchronously, before this returns its promise. */
+export function stopTree(tree: StoppableTree, plan: StopPlan): Promise<StopReport> {
+  if (plan.graceMs <= 0 || plan.signal === "SIGKILL") {
+    tree.kill();
+    return tree.waitEmpty(TREE_GONE_BOUND_MS).then(() => ({ drained: false, escalated: true }));
+  }
+  tree.signal(plan.signal);
+  return tree.waitEmpty(plan.graceMs).then(async (drained) => {
+    if (drained || plan.escalate === false) return { drained, escalated: false };
+    tree.kill();
+    await tree.waitEmpty(TREE_GONE_BOUND_MS);
+    return { drained: false, escalated: true };
+  });
+}
+
+/** SIGKILL now and wait until the tree is gone (or the bound passed). */
+export function killTree(tree: StoppableTree): Promise<void> {
+  tree.kill();
+  return tree.waitEmpty(TREE_GONE_BOUND_MS).then(() => {});
+}
