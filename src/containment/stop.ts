@@ -24,7 +24,7 @@ export const TREE_GONE_BOUND_MS = 5_000;
 export interface StopPlan {
   /** The first signal (SIGKILL: no grace, kill at once). */
   readonly signal: NodeJS.Signals;
-  /** How long the tree gets after `signal` before SIGKILL; 0 kills at once. */
+  /** How long the tree gets after `signal` before SIGKILL. */
   readonly graceMs: number;
   /** SIGKILL what is left after the grace (default true). */
   readonly escalate?: boolean;
@@ -37,14 +37,17 @@ export interface StopReport {
   readonly escalated: boolean;
 }
 
-/** The graceful stop. The first signal is sent synchronously, before this returns its promise. */
+/**
+ * The graceful stop. The first signal is sent synchronously, before this returns its promise.
+ * A grace of 0 still sends `signal` first and looks once whether that emptied the tree.
+ */
 export function stopTree(tree: StoppableTree, plan: StopPlan): Promise<StopReport> {
-  if (plan.graceMs <= 0 || plan.signal === "SIGKILL") {
+  if (plan.signal === "SIGKILL") {
     tree.kill();
     return tree.waitEmpty(TREE_GONE_BOUND_MS).then(() => ({ drained: false, escalated: true }));
   }
   tree.signal(plan.signal);
-  return tree.waitEmpty(plan.graceMs).then(async (drained) => {
+  return tree.waitEmpty(Math.max(0, plan.graceMs)).then(async (drained) => {
     if (drained || plan.escalate === false) return { drained, escalated: false };
     tree.kill();
     await tree.waitEmpty(TREE_GONE_BOUND_MS);

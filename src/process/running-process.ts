@@ -241,7 +241,8 @@ export class RunningProcess implements AsyncDisposable {
     this.stopCause = cause;
     const graceful = graceMs > 0 && signal !== "SIGKILL";
     this.teardownEvent(cause, graceful ? "graceful" : "kill", graceMs);
-    const stopping = stopTree(this.driver.tree, { signal, graceMs });
+    // No grace means no signal first: SIGKILL at once.
+    const stopping = stopTree(this.driver.tree, { signal: graceful ? signal : "SIGKILL", graceMs });
     // Only a grace is waited for by the settlement; a kill is already final.
     if (graceful) this.gracefulStop = stopping.then(() => {});
   }

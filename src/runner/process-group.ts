@@ -7,12 +7,14 @@
  * is only waited for briefly.
  */
 import { type Duration, parseDuration } from "../command/duration.js";
+import { parseSignal } from "../command/signals.js";
 import { parseSize, type Size } from "../command/size.js";
 import type { CommandSpec } from "../command/spec.js";
 import { CgroupContainer } from "../containment/cgroup/container.js";
 import { applyLimits, type Limits } from "../containment/cgroup/limits.js";
 import type { Container, ContainerStats, Mechanism } from "../containment/container.js";
 import { requestedMechanism, resolveBackend } from "../containment/select.js";
+import { killTree, stopTree } from "../containment/stop.js";
 import { InvalidInputError, ResourceLimitError, UnsupportedError } from "../errors.js";
 import { ContainedRunner } from "./contained-runner.js";
 
@@ -31,7 +33,9 @@ export interface ProcessGroupOptions {
 }
 
 export interface ShutdownOptions {
-  /** How long members get after SIGTERM (default "2s"); ends early when the group is empty. */
+  /** The first signal (default "SIGTERM"; the CLI passes on the SIGINT or SIGHUP it received). */
+  signal?: NodeJS.Signals;
+  /** How long members get after the signal (default "2s"); ends early when the group is empty. */
   grace?: Duration;
   /** SIGKILL what is left after the grace (default true). */
   escalate?: boolean;
@@ -48,9 +52,6 @@ export interface ShutdownReport {
   readonly survivors: number;
   readonly elapsedMs: number;
 }
-
-/** After SIGKILL, the longest we wait for the kernel to finish the tree. */
-const GONE_BOUND_MS = 5_000;
 
 export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
   protected readonly privateContainers = false;
@@ -116,30 +117,30 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
     return this.container.thaw();
   }
 
-  /** SIGTERM to everyone, wait up to `grace` (ends early when empty), then SIGKILL the rest unless `escalate: false`. */
+  /**
+   * `signal` (default SIGTERM) to everyone, wait up to `grace` (ends early when empty), then
+   * SIGKILL the rest unless `escalate: false`. The whole tree gets the grace: a leader that
+   * exits early does not cut it short for its children.
+   */
   async shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
     const graceMs = parseDuration(options.grace ?? "2s", "grace");
-    const escalate = options.escalate ?? true;
+    const signal = parseSignal(options.signal ?? "SIGTERM", "signal");
     const started = performance.now();
     const membersBefore = (await this.container.members()).length;
-    // A frozen member cannot act on SIGTERM: thaw first so the grace means something.
+    // A frozen member cannot act on a signal: thaw first so the grace means something.
     await this.container.thaw();
-    this.container.signal("SIGTERM");
-    const drained = await this.container.waitEmpty(graceMs);
-    let escalated = false;
-    if (!drained && escalate) {
-      escalated = true;
-      this.container.kill();
-      await this.container.waitEmpty(GONE_BOUND_MS);
-    }
+    const { drained, escalated } = await stopTree(this.container, {
+      signal,
+      graceMs,
+      escalate: options.escalate ?? true,
+    });
     const survivors = drained ? 0 : (await this.container.members()).length;
     return { membersBefore, drained, escalated, survivors, elapsedMs: performance.now() - started };
   }
 
   /** Kills every member at once and resolves when they are gone. Idempotent; the group stays usable. */
-  async kill(): Promise<void> {
-    this.container.kill();
-    await this.container.waitEmpty(GONE_BOUND_MS);
+  kill(): Promise<void> {
+    return killTree(this.container);
   }
 
   /** Kills everything, waits until it is gone, and frees the group. Further runs are refused. */

@@ -205,6 +205,33 @@ describe.each(MECHANISMS)("ProcessGroup: %s", (mechanism) => {
     expect(isAlive(proc.pid as number)).toBe(false);
   });
 
+  it('shutdown({ signal: "SIGINT", grace }) sends that signal, and the tree gets the whole grace', async () => {
+    const group = await create(mechanism);
+    // The leader dies of INT at once; its child handles INT, needs a moment, then exits 0.
+    // It ignores TERM, so only the INT asked for can drain it within the grace.
+    const child = `process.on("SIGTERM", () => {}); process.on("SIGINT", () => setTimeout(() => process.exit(0), 300)); console.log("child-ready"); setInterval(() => {}, 1000)`;
+    const proc = await group.start(
+      node(
+        `const c = require("node:child_process").spawn(process.execPath, ["-e", ${JSON.stringify(child)}], { stdio: "inherit" }); console.log(c.pid); setInterval(() => {}, 1000)`,
+      ),
+    );
+    const childPid = Number(await proc.waitForLine(/^\d+$/, "10s"));
+    track(childPid);
+    await proc.waitForLine("child-ready", "10s");
+    expect(isAlive(childPid)).toBe(true);
+    const report = await group.shutdown({ signal: "SIGINT", grace: "20s" });
+    expect(report).toMatchObject({ drained: true, escalated: false, survivors: 0 });
+    expect(isAlive(childPid)).toBe(false);
+  });
+
+  it("shutdown() with an unknown signal is InvalidInputError and signals nothing", async () => {
+    const group = await create(mechanism);
+    const proc = await group.start(new Command("sleep", ["300"]));
+    track(proc.pid as number);
+    await expect(group.shutdown({ signal: "SIGTREM" as never })).rejects.toBeInstanceOf(InvalidInputError);
+    expect(isAlive(proc.pid as number)).toBe(true);
+  });
+
   it("shutdown() with an invalid grace is InvalidInputError and signals nothing", async () => {
     const group = await create(mechanism);
     const proc = await group.start(new Command("sleep", ["300"]));

@@ -27,7 +27,6 @@ import {
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
 import { type Exit, signalStatus, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, failureJson, statusOfError } from "../failure.js";
-import { GroupStopper } from "../group-stopper.js";
 import { formatDuration, note, roundMs, writeErr, writeJson, writeOut } from "../output.js";
 import { inbox, type StopSignal, stopPolicy } from "../signals.js";
 import { inTerminalForeground, stdinIsTerminal } from "../terminal.js";
@@ -143,14 +142,23 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
     return fail(error, group.mechanism);
   }
 
-  const stopper = new GroupStopper(group, graceMs);
+  // One stop per run, through the library's stop driver: the first signal gives the whole
+  // tree --grace, a second (or a grace of 0) kills at once.
+  let stopping: Promise<unknown> | undefined;
+  const stopGracefully = (signal: StopSignal) => {
+    stopping ??= (graceMs > 0 ? group.shutdown({ signal, grace: graceMs }) : group.kill()).catch(() => {}); // the group was closed meanwhile: nothing left to stop
+  };
+  const stopNow = () => {
+    const killing = group.kill().catch(() => {});
+    stopping ??= killing;
+  };
   const forwardWinch = () => void group.signal("SIGWINCH").catch(() => {});
   const detached = group.mechanism === "process-group" && stdinIsTerminal();
   if (detached) process.on("SIGWINCH", forwardWinch);
   let live = false;
   inbox.route(
     stopPolicy(
-      { graceful: (signal) => stopper.graceful(signal), immediate: () => stopper.immediate() },
+      { graceful: stopGracefully, immediate: stopNow },
       {
         intercept: (signal) => interactiveInterrupt(signal, live, group),
         onStop: (signal, phase) =>
@@ -169,19 +177,19 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
   try {
     result = await proc.output();
   } catch (error) {
-    await stopper.done;
+    await stopping;
     await group.close();
     inbox.unroute();
     return fail(error, group.mechanism);
   } finally {
     if (detached) process.removeListener("SIGWINCH", forwardWinch);
   }
-  await stopper.done;
+  await stopping;
   const stats = json ? await group.stats().catch(() => undefined) : undefined;
   await group.close();
   inbox.unroute();
 
-  if (result.timedOut && !stopper.started) {
+  if (result.timedOut && stopping === undefined) {
     const what =
       result.outcome.kind === "inactivity-timed-out" ? "produced no output for" : "timed out after";
     note(
