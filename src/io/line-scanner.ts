@@ -4,11 +4,10 @@
  * ends, so a probe can "consume up to and including the match": the pump moves its line
  * cursor to that offset and a later `stdoutLines()` starts right after the matched line.
  *
- * Line rules are the splitter's: `\n` ends a line, a `\r` before it is dropped, a final
- * unterminated line is delivered by `end()`, a UTF-8 (or UTF-16) byte-order mark at stream
- * offset 0 is skipped. UTF-16 (LE/BE) is scanned in 2-byte units aligned to the stream start.
+ * What a line is comes from line-rules.ts, the same rules as the splitter's.
  */
 import { decodeWhole } from "./decode.js";
+import { bomLength, contentEnd, type LineFraming, lineFraming, nextLineEnd } from "./line-rules.js";
 
 /** Return true to stop scanning (the probe matched). `end` is the offset just past the line's terminator. */
 export type ScannedLine = (line: string, end: number) => boolean;
@@ -18,21 +17,17 @@ export class LineScanner {
   private pos: number;
   private carry: Buffer = EMPTY;
   private stopped = false;
-  private readonly unit: 1 | 2;
-  private readonly bigEndian: boolean;
-  private readonly hasBom: boolean;
+  private readonly framing: LineFraming;
   private readonly decode: (buf: Buffer, start: number, end: number) => string;
 
   constructor(
     encoding: string,
     start: number,
     private readonly onLine: ScannedLine,
+    maxLine?: number,
   ) {
     this.pos = start;
-    this.unit = encoding.startsWith("utf-16") ? 2 : 1;
-    this.bigEndian = encoding === "utf-16be";
-    // In single-byte encodings EF BB BF are three real characters.
-    this.hasBom = encoding === "utf-8" || this.unit === 2;
+    this.framing = lineFraming(encoding, maxLine);
     if (encoding === "utf-8") {
       this.decode = (buf, s, e) => buf.toString("utf8", s, e);
     } else {
@@ -62,11 +57,11 @@ export class LineScanner {
     this.pos += bytes.length;
     let start = 0;
     for (
-      let nl = this.nextNewline(buf, bufStart, 0);
+      let nl = nextLineEnd(this.framing, buf, bufStart, 0);
       nl !== -1;
-      nl = this.nextNewline(buf, bufStart, start)
+      nl = nextLineEnd(this.framing, buf, bufStart, start)
     ) {
-      const end = nl + this.unit;
+      const end = nl + this.framing.unit;
       if (this.emit(buf, bufStart, start, nl, end)) {
         this.carry = EMPTY;
         return;
@@ -93,40 +88,14 @@ export class LineScanner {
     return matched;
   }
 
-  /** Index in `buf` of the next newline unit at or after `from`, or -1. */
-  private nextNewline(buf: Buffer, bufStart: number, from: number): number {
-    if (this.unit === 1) return buf.indexOf(10, from);
-    for (let i = buf.indexOf(10, from); i !== -1; i = buf.indexOf(10, i + 1)) {
-      // LE: 0A 00 at an even offset; BE: 00 0A, the 0A at an odd offset.
-      const unitStart = this.bigEndian ? i - 1 : i;
-      if (unitStart < 0 || (bufStart + unitStart) % 2 !== 0) continue;
-      if (unitStart + 1 >= buf.length) return -1; // the other half has not arrived yet
-      if (buf[this.bigEndian ? unitStart : unitStart + 1] === 0) return unitStart;
-    }
-    return -1;
-  }
-
   private emit(buf: Buffer, bufStart: number, start: number, stop: number, end: number): boolean {
-    if (bufStart + start === 0 && this.hasBom) start += this.bomLength(buf, start);
-    if (stop - start >= this.unit && this.isCR(buf, stop - this.unit)) stop -= this.unit;
-    const line = this.decode(buf, start, Math.max(start, stop));
+    if (bufStart + start === 0) start += bomLength(this.framing, buf, start);
+    const line = this.decode(buf, start, contentEnd(this.framing, buf, start, stop));
     if (this.onLine(line, bufStart + end)) {
       this.stopped = true;
       return true;
     }
     return false;
-  }
-
-  private isCR(buf: Buffer, at: number): boolean {
-    if (this.unit === 1) return buf[at] === 13;
-    return this.bigEndian ? buf[at] === 0 && buf[at + 1] === 13 : buf[at] === 13 && buf[at + 1] === 0;
-  }
-
-  private bomLength(buf: Buffer, at: number): number {
-    if (this.unit === 1) return buf[at] === 0xef && buf[at + 1] === 0xbb && buf[at + 2] === 0xbf ? 3 : 0;
-    const a = buf[at];
-    const b = buf[at + 1];
-    return (this.bigEndian ? a === 0xfe && b === 0xff : a === 0xff && b === 0xfe) ? 2 : 0;
   }
 }
 

@@ -4,14 +4,12 @@
  * decode each chunk's complete lines in one call; a multibyte character split across reads is
  * therefore always whole. UTF-16 is the exception: it is decoded first, then split.
  *
- * Lines are delivered in batches (one array per chunk) without their terminator; a `\r`
- * before the `\n` is dropped; a final unterminated line is delivered by `end()`.
- *
- * A line can be longer than a string can be (V8: ~512 Mi characters), and decoding it would
- * throw inside the pipe's `data` event and take the host process down. So a line is cut at
- * `maxLine` (bytes, or characters for UTF-16) and the rest of it dropped; the next line is whole.
+ * Lines are delivered in batches (one array per chunk), by the rules of line-rules.ts: without
+ * their terminator, a final unterminated line delivered by `end()`, a line longer than
+ * `maxLine` cut there (the rest of it dropped, the next line whole).
  */
 import { decodeWhole, MAX_STRING_BYTES } from "./decode.js";
+import { bomLength, contentEnd, LF, type LineFraming, lineFraming, textLine } from "./line-rules.js";
 
 export type LineBatchSink = (lines: string[]) => void;
 
@@ -33,8 +31,9 @@ export function createLineSplitter(
 class ByteSplitter implements LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  /** Only UTF-8 has a BOM to strip here: in single-byte encodings EF BB BF are three real characters. */
-  private first: boolean;
+  /** True until the first line was taken (the BOM rule applies to it). */
+  private first = true;
+  private readonly framing: LineFraming;
   private readonly decode: (buf: Buffer, start: number, end: number) => string;
 
   constructor(
@@ -42,7 +41,7 @@ class ByteSplitter implements LineSplitter {
     private readonly sink: LineBatchSink,
     private readonly maxLine: number,
   ) {
-    this.first = encoding === "utf-8";
+    this.framing = lineFraming(encoding, maxLine);
     if (encoding === "utf-8") {
       this.decode = (buf, start, end) => buf.toString("utf8", start, end);
     } else {
@@ -56,7 +55,7 @@ class ByteSplitter implements LineSplitter {
     const chunk = Buffer.isBuffer(input)
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-    const nl = chunk.indexOf(10);
+    const nl = chunk.indexOf(LF);
     if (nl === -1) {
       if (chunk.length > 0) this.keep(chunk);
       return;
@@ -71,7 +70,7 @@ class ByteSplitter implements LineSplitter {
       lines.push(this.line(joined, 0, joined.length));
       start = nl + 1;
     }
-    const last = chunk.lastIndexOf(10);
+    const last = chunk.lastIndexOf(LF);
     if (last >= start) this.splitComplete(chunk, start, last, lines);
     if (last + 1 < chunk.length) this.keep(chunk.subarray(last + 1));
     this.sink(lines);
@@ -85,13 +84,13 @@ class ByteSplitter implements LineSplitter {
   private splitComplete(buf: Buffer, start: number, last: number, lines: string[]): void {
     if (this.first) {
       // The BOM and the length cap are per-line rules: take the first line the slow way.
-      const nl = buf.indexOf(10, start);
+      const nl = buf.indexOf(LF, start);
       lines.push(this.line(buf, start, nl));
       start = nl + 1;
       if (start > last) return;
     }
     if (last - start > this.maxLine) {
-      for (let nl = buf.indexOf(10, start); nl !== -1 && nl <= last; nl = buf.indexOf(10, start)) {
+      for (let nl = buf.indexOf(LF, start); nl !== -1 && nl <= last; nl = buf.indexOf(LF, start)) {
         lines.push(this.line(buf, start, nl));
         start = nl + 1;
       }
@@ -100,8 +99,7 @@ class ByteSplitter implements LineSplitter {
     const text = this.decode(buf, start, last);
     let from = 0;
     for (let nl = text.indexOf("\n"); ; nl = text.indexOf("\n", from)) {
-      const end = nl === -1 ? text.length : nl;
-      lines.push(text.charCodeAt(end - 1) === 13 ? text.slice(from, end - 1) : text.slice(from, end));
+      lines.push(textLine(text, from, nl === -1 ? text.length : nl, this.maxLine));
       if (nl === -1) return;
       from = nl + 1;
     }
@@ -125,15 +123,13 @@ class ByteSplitter implements LineSplitter {
     this.pendingBytes += kept.length;
   }
 
-  /** Decodes buf[start, end) minus a trailing CR (and, once, a UTF-8 byte-order mark), cut at maxLine. */
+  /** Decodes the line buf[start, end) by the line rules (BOM once, CR, maxLine). */
   private line(buf: Buffer, start: number, end: number): string {
-    if (end > start && buf[end - 1] === 13) end--;
     if (this.first) {
       this.first = false;
-      if (buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+      start += bomLength(this.framing, buf, start);
     }
-    if (end - start > this.maxLine) end = start + this.maxLine;
-    return this.decode(buf, start, end);
+    return this.decode(buf, start, contentEnd(this.framing, buf, start, end));
   }
 }
 
@@ -163,12 +159,7 @@ class DecodedSplitter implements LineSplitter {
     this.carry = final ? "" : (parts.pop() as string);
     if (final && parts[parts.length - 1] === "") parts.pop();
     if (parts.length === 0) return;
-    this.sink(
-      parts.map((line) => {
-        const text = line.endsWith("\r") ? line.slice(0, -1) : line;
-        return text.length > this.maxLine ? text.slice(0, this.maxLine) : text;
-      }),
-    );
+    this.sink(parts.map((line) => textLine(line, 0, line.length, this.maxLine)));
   }
 
   /** `head + tail`, cut at maxLine characters (plus one spare for a CR before the LF). */

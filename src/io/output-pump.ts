@@ -13,7 +13,7 @@ import type { Readable } from "node:stream";
 import type { LineHandler, OutputLimitSpec } from "../command/spec.js";
 import type { OutputStream } from "../errors.js";
 import { type Capture, createCapture } from "./capture/index.js";
-import { LineQueue } from "./line-queue.js";
+import { LineHandlers } from "./line-handlers.js";
 import { LineScanner } from "./line-scanner.js";
 import { createLineSplitter, type LineSplitter } from "./line-splitter.js";
 
@@ -44,7 +44,7 @@ export class OutputPump {
   readonly ended: Promise<void>;
   private capture: Capture | undefined;
   private captureConsumed = false;
-  private readonly handlers: LineHandler[];
+  private readonly handlers: LineHandlers;
   private handlerSplitter: LineSplitter | undefined;
   private sink: LineSink | undefined;
   private queueSplitter: LineSplitter | undefined;
@@ -63,8 +63,8 @@ export class OutputPump {
     private readonly options: PumpOptions,
   ) {
     this.capture = stream === null ? undefined : createCapture(options.limit);
-    this.handlers = [...options.handlers];
-    if (this.handlers.length > 0) {
+    this.handlers = new LineHandlers(options.handlers);
+    if (this.handlers.active) {
       this.handlerSplitter = createLineSplitter(options.encoding, (lines) => this.deliver(lines));
     }
     if (stream === null) {
@@ -111,37 +111,18 @@ export class OutputPump {
     }
   }
 
-  /** Calls each handler per line; a handler that throws is disabled and the run goes on. */
+  /** Hands each line to the handlers; once every handler is disabled, lines are no longer split for them. */
   private deliver(lines: string[]): void {
-    for (const line of lines) {
-      for (let i = 0; i < this.handlers.length; i++) {
-        try {
-          (this.handlers[i] as LineHandler)(line);
-        } catch {
-          this.handlers.splice(i--, 1);
-        }
-      }
-      if (this.handlers.length === 0) {
-        this.handlerSplitter = undefined;
-        return;
-      }
-    }
+    this.handlers.deliver(lines);
+    if (!this.handlers.active) this.handlerSplitter = undefined;
   }
 
   /**
-   * Switches the stream to line consumption. Bytes captured so far are replayed first, so a
-   * consumer that starts late loses nothing; from then on the capture keeps nothing.
-   * Throws on a second call: lines have exactly one consumer.
-   */
-  lines(): LineQueue {
-    const queue = new LineQueue((paused) => (paused ? this.pause() : this.resume()));
-    this.takeLines(queue);
-    return queue;
-  }
-
-  /**
-   * The general form of `lines()`: batches go to `sink` (`events()` merges two streams into
-   * one queue this way). Replay starts at the line cursor, so lines a probe consumed are skipped.
+   * Switches the stream to line consumption: batches go to `sink` (a `LineQueue`, or
+   * `events()` merging two streams into one queue). Bytes captured so far are replayed first,
+   * from the line cursor on (lines a probe consumed are skipped), so a consumer that starts
+   * late loses nothing; from then on the capture keeps nothing. Throws on a second call:
+   * lines have exactly one consumer.
    */
   takeLines(sink: LineSink): void {
     if (this.sink !== undefined || this.captureConsumed)

@@ -7,10 +7,12 @@
  * behave exactly as they do for a real child — for `output()` as much as for `start()`.
  */
 import type { Command } from "../command/command.js";
-import type { CommandSpec } from "../command/spec.js";
+import type { CommandSpec, LineHandler } from "../command/spec.js";
 import { SPEC } from "../command/spec.js";
 import { checkText, describe } from "../command/validate.js";
 import { CassetteMissError, InvalidInputError, SpawnError } from "../errors.js";
+import { LineHandlers } from "../io/line-handlers.js";
+import { createLineSplitter } from "../io/line-splitter.js";
 import type { RunningProcess } from "../process/running-process.js";
 import { refuseIfCancelled, startRun } from "../process/start.js";
 import { ProcessResult } from "../result.js";
@@ -137,8 +139,8 @@ export class ScriptedRunner extends BaseRunner {
 }
 
 function timedOut(spec: CommandSpec, reply: Reply, stdout: string): ProcessResult<string> {
-  for (const line of splitLines(stdout)) deliver(spec.stdoutLineHandlers, line);
-  for (const line of splitLines(reply.data.stderr)) deliver(spec.stderrLineHandlers, line);
+  deliver(spec.stdoutLineHandlers, stdout, spec.encoding);
+  deliver(spec.stderrLineHandlers, reply.data.stderr, spec.encoding);
   return new ProcessResult({
     program: spec.program,
     args: spec.args,
@@ -152,22 +154,13 @@ function timedOut(spec: CommandSpec, reply: Reply, stdout: string): ProcessResul
   });
 }
 
-/** Line handlers as the pumps call them: a handler that throws is disabled. */
-function deliver(handlers: readonly ((line: string) => void)[], line: string): void {
-  for (const handler of handlers) {
-    try {
-      handler(line);
-    } catch {
-      // disabled for this run, like the real pump does
-    }
-  }
-}
-
-function splitLines(text: string): string[] {
-  if (text.length === 0) return [];
-  const lines = text.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
-  if (lines[lines.length - 1] === "") lines.pop();
-  return lines;
+/** What the handlers of a real run would have seen of `text`: the same line rules and handler rules. */
+function deliver(handlers: readonly LineHandler[], text: string, encoding: string): void {
+  const called = new LineHandlers(handlers);
+  if (!called.active || text.length === 0) return;
+  const splitter = createLineSplitter(encoding, (lines) => called.deliver(lines));
+  splitter.push(Buffer.from(text));
+  splitter.end();
 }
 
 function linesText(reply: Reply): string {

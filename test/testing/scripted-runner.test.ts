@@ -188,6 +188,22 @@ describe("ScriptedRunner replies through every verb", () => {
     expect(timedOutLines).toEqual(["partial"]);
   });
 
+  it("a bulk Reply.timeout() disables a throwing handler after its first line, like a real pump", async () => {
+    const runner = new ScriptedRunner().on(["t"], Reply.timeout().withStdout("a\nb\nc\n"));
+    let throwingCalls = 0;
+    const seen: string[] = [];
+    await runner.output(
+      new Command("t")
+        .onStdoutLine(() => {
+          throwingCalls++;
+          throw new Error("handler bug");
+        })
+        .onStdoutLine((l) => seen.push(l)),
+    );
+    expect(throwingCalls).toBe(1);
+    expect(seen).toEqual(["a", "b", "c"]);
+  });
+
   it("output limits apply to canned output like to a real child", async () => {
     const many = new ScriptedRunner().on(
       ["many"],
