@@ -11,15 +11,20 @@ export interface ProcStat {
   readonly startTime: string;
 }
 
-/** Parses /proc/<pid>/stat. The command name may contain spaces and parens: fields start after the last ')'. */
-export function parseStat(text: string): ProcStat | undefined {
+/** The fields of a /proc/<pid>/stat line after the command name, which may contain spaces and parens: they start after the last ')'. */
+function statFields(text: string): string[] | undefined {
   const close = text.lastIndexOf(")");
   if (close === -1) return undefined;
-  const pid = Number.parseInt(text, 10);
   const fields = text.slice(close + 2).split(" ");
-  if (fields.length < 20) return undefined;
+  return fields.length < 20 ? undefined : fields;
+}
+
+/** Parses /proc/<pid>/stat. */
+export function parseStat(text: string): ProcStat | undefined {
+  const fields = statFields(text);
+  if (fields === undefined) return undefined;
   return {
-    pid,
+    pid: Number.parseInt(text, 10),
     state: fields[0] as string,
     ppid: Number(fields[1]),
     pgrp: Number(fields[2]),
@@ -32,6 +37,11 @@ export function parseStat(text: string): ProcStat | undefined {
 const statBuffer = Buffer.allocUnsafe(4096);
 
 export function readStat(pid: number): ProcStat | undefined {
+  const text = readStatText(pid);
+  return text === undefined ? undefined : parseStat(text);
+}
+
+function readStatText(pid: number): string | undefined {
   // A vanished pid is the common answer: build its ENOENT without a stack trace.
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
@@ -39,7 +49,7 @@ export function readStat(pid: number): ProcStat | undefined {
   try {
     fd = openSync(`/proc/${pid}/stat`, "r");
     const length = readSync(fd, statBuffer, 0, statBuffer.length, 0);
-    return parseStat(statBuffer.toString("latin1", 0, length));
+    return statBuffer.toString("latin1", 0, length);
   } catch {
     return undefined;
   } finally {
@@ -82,4 +92,14 @@ export function liveMembersOfGroups(pgids: ReadonlySet<number>): number[] | unde
     if (stat !== undefined && pgids.has(stat.pgrp) && isLive(stat)) found.push(stat.pid);
   }
   return found;
+}
+
+/** True when this process has a controlling terminal and is in that terminal's foreground group. */
+export function inForegroundOfTerminal(): boolean {
+  const text = readStatText(process.pid);
+  const fields = text === undefined ? undefined : statFields(text);
+  if (fields === undefined) return false;
+  // state ppid pgrp session tty_nr tpgid …
+  const [pgrp, ttyNr, tpgid] = [Number(fields[2]), Number(fields[4]), Number(fields[5])];
+  return ttyNr !== 0 && tpgid > 0 && tpgid === pgrp;
 }

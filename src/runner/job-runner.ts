@@ -4,9 +4,9 @@
  * resolves.
  */
 import type { CommandSpec } from "../command/spec.js";
-import { findSetpriv } from "../containment/cgroup/launcher.js";
 import type { Container, ContainmentBackend, Mechanism } from "../containment/container.js";
-import { processGroupBackend, requestedMechanism, resolveBackend } from "../containment/select.js";
+import { provisionContainer } from "../containment/provision.js";
+import { requestedMechanism, resolveBackend } from "../containment/select.js";
 import { ContainedRunner } from "./contained-runner.js";
 
 export interface JobRunnerOptions {
@@ -56,23 +56,10 @@ export class JobRunner extends ContainedRunner {
   }
 
   protected async containerFor(spec: CommandSpec): Promise<Container> {
-    return containerFor(this.backend ?? (await this.resolve()), spec);
+    return provisionContainer(this.backend ?? (await this.resolve()), {
+      dropsPrivileges: spec.uid !== undefined || spec.gid !== undefined,
+    });
   }
-}
-
-/**
- * A uid/gid drop inside a cgroup needs setpriv (join first, drop after). Without it that run
- * uses a process group instead — visible as `proc.mechanism`, never an uncontained child.
- */
-function containerFor(backend: ContainmentBackend, spec: CommandSpec): Container {
-  if (
-    backend.mechanism === "cgroup-v2" &&
-    (spec.uid !== undefined || spec.gid !== undefined) &&
-    findSetpriv() === null
-  ) {
-    return processGroupBackend.createContainer();
-  }
-  return backend.createContainer();
 }
 
 let shared: JobRunner | undefined;

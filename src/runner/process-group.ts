@@ -10,12 +10,11 @@ import { type Duration, parseDuration } from "../command/duration.js";
 import { parseSignal } from "../command/signals.js";
 import { parseSize, type Size } from "../command/size.js";
 import type { CommandSpec } from "../command/spec.js";
-import { CgroupContainer } from "../containment/cgroup/container.js";
-import { applyLimits, type Limits } from "../containment/cgroup/limits.js";
 import type { Container, ContainerStats, Mechanism } from "../containment/container.js";
+import { type Limits, provisionContainer } from "../containment/provision.js";
 import { requestedMechanism, resolveBackend } from "../containment/select.js";
 import { killTree, stopTree } from "../containment/stop.js";
-import { InvalidInputError, ResourceLimitError, UnsupportedError } from "../errors.js";
+import { InvalidInputError, UnsupportedError } from "../errors.js";
 import { ContainedRunner } from "./contained-runner.js";
 
 export interface GroupLimits {
@@ -68,23 +67,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
   static async create(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
     const limits = parseLimits(options.limits);
     const backend = await resolveBackend(requestedMechanism(options.mechanism));
-    const container = backend.createContainer();
-    if (Object.values(limits).some((v) => v !== undefined)) {
-      try {
-        if (!(container instanceof CgroupContainer)) {
-          const kind =
-            (Object.keys(limits) as Array<keyof Limits>).find((k) => limits[k] !== undefined) ?? "memoryMax";
-          throw new ResourceLimitError(
-            kind,
-            "limits need cgroup v2 containment; this group uses process groups",
-          );
-        }
-        applyLimits(container.dir, limits);
-      } catch (error) {
-        container.release();
-        throw error;
-      }
-    }
+    const container = provisionContainer(backend, { limits });
     return new ProcessGroup(container, backend.mechanism);
   }
 

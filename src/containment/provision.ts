@@ -1,0 +1,44 @@
+/**
+ * Mechanism policy, decided here and nowhere else: runners say what a container must offer
+ * (limits, a uid/gid drop) and get one back; which mechanism and how is containment's business.
+ */
+import { ResourceLimitError } from "../errors.js";
+import { CgroupContainer } from "./cgroup/container.js";
+import { findSetpriv } from "./cgroup/launcher.js";
+import { applyLimits, type Limits } from "./cgroup/limits.js";
+import type { Container, ContainmentBackend } from "./container.js";
+import { processGroupBackend } from "./select.js";
+
+export type { Limits };
+
+export interface ContainerRequest {
+  /** Limits the container must enforce; a host that cannot is a `ResourceLimitError`, never ignored. */
+  readonly limits?: Limits;
+  /** The run drops to another uid/gid. */
+  readonly dropsPrivileges?: boolean;
+}
+
+export function provisionContainer(backend: ContainmentBackend, request: ContainerRequest = {}): Container {
+  // A uid/gid drop inside a cgroup needs setpriv (join first, drop after). Without it that run
+  // uses a process group instead — visible as `proc.mechanism`, never an uncontained child.
+  const container =
+    request.dropsPrivileges === true && backend.mechanism === "cgroup-v2" && findSetpriv() === null
+      ? processGroupBackend.createContainer()
+      : backend.createContainer();
+  const limits = request.limits ?? {};
+  const asked = (Object.keys(limits) as Array<keyof Limits>).filter((k) => limits[k] !== undefined);
+  if (asked.length === 0) return container;
+  try {
+    if (!(container instanceof CgroupContainer)) {
+      throw new ResourceLimitError(
+        asked[0] as keyof Limits,
+        "limits need cgroup v2 containment; this group uses process groups",
+      );
+    }
+    applyLimits(container.dir, limits);
+  } catch (error) {
+    container.release();
+    throw error;
+  }
+  return container;
+}
