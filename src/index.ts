@@ -16,11 +16,11 @@ export { Command, type OutputLimit, type RetryPolicy } from "./command/command.j
 export type { Duration } from "./command/duration.js";
 export { parseDuration } from "./command/duration.js";
 export type { CommandOptions } from "./command/options.js";
-export type { LineHandler, OutputMode, OverflowPolicy } from "./command/spec.js";
+export type { LineHandler, OutputMode, OverflowPolicy } from "./command/output-options.js";
 export type { StdinSource } from "./command/stdin-source.js";
 export { cmd } from "./command/template.js";
-export type { ContainerStats, Mechanism } from "./containment/container.js";
 export { type HostContainment, hostContainment } from "./containment/host.js";
+export type { ContainerStats, Mechanism } from "./containment/mechanism.js";
 export {
   CancelledError,
   CassetteMissError,

@@ -11,17 +11,11 @@ import { inspect } from "node:util";
 import { InvalidInputError } from "../errors.js";
 import type { Duration } from "./duration.js";
 import { parseDuration } from "./duration.js";
+import type { LineHandler, OutputMode, OverflowPolicy } from "./output-options.js";
 import { quoteArg } from "./quote.js";
 import { parseSignal } from "./signals.js";
 import { parseSize, type Size } from "./size.js";
-import type {
-  CommandSpec,
-  LineHandler,
-  OutputLimitSpec,
-  OutputMode,
-  OverflowPolicy,
-  RetrySpec,
-} from "./spec.js";
+import type { CommandSpec, OutputLimitSpec, RetrySpec } from "./spec.js";
 import { DEFAULT_SPEC, SPEC } from "./spec.js";
 import { type StdinSource, toStdinSpec } from "./stdin-source.js";
 import { checkEnvEntry, checkEnvName, checkNonNegativeInteger, checkText, describe } from "./validate.js";

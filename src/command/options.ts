@@ -2,7 +2,7 @@
 
 import type { Command, OutputLimit, RetryPolicy } from "./command.js";
 import type { Duration } from "./duration.js";
-import type { LineHandler, OutputMode } from "./spec.js";
+import type { LineHandler, OutputMode } from "./output-options.js";
 import type { StdinSource } from "./stdin-source.js";
 
 export interface CommandOptions {

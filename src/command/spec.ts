@@ -16,17 +16,15 @@ export type StdinSpec =
   | { readonly kind: "async"; readonly source: AsyncIterable<string | Uint8Array>; readonly oneShot: true }
   | { readonly kind: "readable"; readonly stream: Readable; readonly oneShot: true };
 
-export type OutputMode = "pipe" | "inherit" | "ignore" | { readonly file: string; readonly append?: boolean };
+import type { LineHandler, OutputMode, OverflowPolicy } from "./output-options.js";
 
-export type OverflowPolicy = "drop-oldest" | "drop-newest" | "error";
+export type { LineHandler, OutputMode, OverflowPolicy };
 
 export interface OutputLimitSpec {
   readonly maxBytes: number | undefined;
   readonly maxLines: number | undefined;
   readonly onOverflow: OverflowPolicy;
 }
-
-export type LineHandler = (line: string) => void;
 
 /** How the child's environment is built at spawn time: base, then overrides (undefined = remove). */
 export type EnvBase =

@@ -17,6 +17,7 @@ export type StdinSource =
 
 const encoder = new TextEncoder();
 
+/** @internal */
 export function toStdinSpec(source: unknown, program: string): StdinSpec {
   if (source === "inherit" || source === "ignore") return Object.freeze({ kind: source });
   if (typeof source === "string") return Object.freeze({ kind: "bytes", data: encoder.encode(source) });

@@ -6,24 +6,16 @@
  * /sys/fs/cgroup or process groups.
  */
 import type { SpawnOptions } from "node:child_process";
+import type { ContainerStats, Mechanism } from "./mechanism.js";
 import type { StoppableTree } from "./stop.js";
 
-export type Mechanism = "cgroup-v2" | "process-group";
+export type { ContainerStats, Mechanism };
 
 /** A spawn, rewritten so that the child is inside its container before its first instruction. */
 export interface SpawnPlan {
   readonly file: string;
   readonly args: readonly string[];
   readonly options: SpawnOptions;
-}
-
-export interface ContainerStats {
-  /** Live processes in the container (whole tree under cgroup v2; group members under process groups). */
-  readonly processes: number;
-  /** CPU time used by the container's processes so far, where the host accounts it. */
-  readonly cpuTimeMs: number | undefined;
-  /** Peak memory of the container, where the host exposes it (cgroup v2 memory controller). */
-  readonly peakMemoryBytes: number | undefined;
 }
 
 export interface Container extends StoppableTree {

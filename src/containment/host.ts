@@ -8,7 +8,7 @@ import type { LimitKind } from "../errors.js";
 import { CgroupBackend } from "./cgroup/backend.js";
 import { enforceableLimits } from "./cgroup/limits.js";
 import { locateCgroup } from "./cgroup/locate.js";
-import type { Mechanism } from "./container.js";
+import type { Mechanism } from "./mechanism.js";
 import { requestedMechanism } from "./select.js";
 
 export interface HostContainment {

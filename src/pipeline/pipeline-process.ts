@@ -9,6 +9,7 @@ import { chainResult } from "./pipeline-result.js";
 import type { PipelineRun } from "./pipeline-run.js";
 
 export class PipelineProcess implements AsyncDisposable {
+  /** @internal Created by `pipeline.start()`. */
   constructor(private readonly run: PipelineRun) {}
 
   private get last(): RunningProcess {

@@ -12,15 +12,15 @@ import type { Container } from "../containment/container.js";
 import { InvalidInputError } from "../errors.js";
 import { refuseIfCancelled } from "../process/start.js";
 import type { ProcessResult } from "../result.js";
-import { defaultRunner } from "../runner/job-runner.js";
+import { defaultRunner, type JobRunner } from "../runner/job-runner.js";
+import type { ProcessGroup } from "../runner/process-group.js";
 import { attachVerbs, type DerivedVerbsOf } from "../runner/verb-list.js";
 import type { VerbRunner } from "../runner/verbs.js";
 import { PipelineProcess } from "./pipeline-process.js";
 import { PipelineRun } from "./pipeline-run.js";
 
 /** Where a pipeline's shared container comes from: a `JobRunner` (private) or a `ProcessGroup`. */
-export interface PipelineHost {
-  /** @internal */
+interface PipelineHost {
   createContainer(): Promise<Container>;
 }
 
@@ -66,7 +66,7 @@ export class Pipeline {
   }
 
   /** Run the stages in a container of this runner (default: the default `JobRunner`), e.g. a `ProcessGroup`. */
-  withRunner(host: PipelineHost): Pipeline {
+  withRunner(host: JobRunner | ProcessGroup): Pipeline {
     if (typeof host !== "object" || host === null || typeof host.createContainer !== "function") {
       throw new InvalidInputError(
         "withRunner",

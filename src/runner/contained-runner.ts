@@ -15,9 +15,11 @@ import { BaseRunner } from "./base-runner.js";
 
 export abstract class ContainedRunner extends BaseRunner {
   /** True: a run's container is its own, killed when its leader exits. False: shared with a group. */
+  /** @internal */
   protected abstract readonly privateContainers: boolean;
 
   /** The container one run goes into (it may refuse, e.g. a closed group). */
+  /** @internal */
   protected abstract containerFor(spec: CommandSpec): Container | Promise<Container>;
 
   start(command: Command): Promise<RunningProcess> {

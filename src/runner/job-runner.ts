@@ -4,7 +4,8 @@
  * resolves.
  */
 import type { CommandSpec } from "../command/spec.js";
-import type { Container, ContainmentBackend, Mechanism } from "../containment/container.js";
+import type { Container, ContainmentBackend } from "../containment/container.js";
+import type { Mechanism } from "../containment/mechanism.js";
 import { provisionContainer } from "../containment/provision.js";
 import { requestedMechanism, resolveBackend } from "../containment/select.js";
 import { ContainedRunner } from "./contained-runner.js";
@@ -15,6 +16,7 @@ export interface JobRunnerOptions {
 }
 
 export class JobRunner extends ContainedRunner {
+  /** @internal */
   protected readonly privateContainers = true;
   private readonly requested: Mechanism | undefined;
   private backend: ContainmentBackend | undefined;
@@ -55,6 +57,7 @@ export class JobRunner extends ContainedRunner {
     return this.pending;
   }
 
+  /** @internal */
   protected async containerFor(spec: CommandSpec): Promise<Container> {
     return provisionContainer(this.backend ?? (await this.resolve()), {
       dropsPrivileges: spec.uid !== undefined || spec.gid !== undefined,

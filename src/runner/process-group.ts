@@ -10,7 +10,8 @@ import { type Duration, parseDuration } from "../command/duration.js";
 import { parseSignal } from "../command/signals.js";
 import { parseSize, type Size } from "../command/size.js";
 import type { CommandSpec } from "../command/spec.js";
-import type { Container, ContainerStats, Mechanism } from "../containment/container.js";
+import type { Container } from "../containment/container.js";
+import type { ContainerStats, Mechanism } from "../containment/mechanism.js";
 import { type Limits, provisionContainer } from "../containment/provision.js";
 import { requestedMechanism, resolveBackend } from "../containment/select.js";
 import { killTree, stopTree } from "../containment/stop.js";
@@ -53,6 +54,7 @@ export interface ShutdownReport {
 }
 
 export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
+  /** @internal */
   protected readonly privateContainers = false;
   private closed = false;
 
@@ -138,6 +140,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
     return this.close();
   }
 
+  /** @internal */
   protected containerFor(spec: CommandSpec): Container {
     if (this.closed) {
       throw new UnsupportedError("start", `${spec.program}: this ProcessGroup is closed`, spec.program);

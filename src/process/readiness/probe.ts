@@ -10,7 +10,7 @@ import { NotReadyError } from "../../errors.js";
 import type { LeaderExit } from "../driver.js";
 import { after } from "../timer.js";
 
-/** How often polling probes (port, HTTP, path, predicate) try again. */
+/** @internal How often polling probes (port, HTTP, path, predicate) try again. */
 export const POLL_MS = 50;
 
 /** What a probe needs from a `RunningProcess`. */
@@ -41,7 +41,7 @@ export interface ProbeOptions {
   readonly failOnExit?: boolean;
 }
 
-/** Parses a probe's `within` argument (throws `InvalidInputError` synchronously). */
+/** @internal Parses a probe's `within` argument (throws `InvalidInputError` synchronously). */
 export function parseWithin(within: unknown, program: string): number {
   return parseDuration(within, "within", program);
 }
@@ -49,6 +49,7 @@ export function parseWithin(within: unknown, program: string): number {
 /**
  * Runs a probe body under a deadline. The body starts the work and may return a cleanup,
  * which runs once, whichever way the probe settles.
+ * @internal
  */
 export function probe<T>(
   target: ProbeTarget,
@@ -110,6 +111,7 @@ export function probe<T>(
 /**
  * Polls `attempt` every `POLL_MS` until it yields a value. `attempt` returns `undefined` (or
  * throws: the message is kept for the deadline error) while the target is not ready.
+ * @internal
  */
 export function poll<T>(
   target: ProbeTarget,

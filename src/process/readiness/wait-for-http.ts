@@ -17,6 +17,7 @@ export interface WaitForHttpOptions {
   readonly within: Duration;
 }
 
+/** @internal */
 export function checkUrl(url: unknown, program: string): URL {
   let parsed: URL;
   try {
@@ -34,6 +35,7 @@ export function checkUrl(url: unknown, program: string): URL {
   return parsed;
 }
 
+/** @internal */
 export function checkStatus(status: unknown, program: string): (code: number) => boolean {
   if (status === undefined) return (code) => code >= 200 && code <= 299;
   if (typeof status === "number" && Number.isInteger(status)) return (code) => code === status;
@@ -49,6 +51,7 @@ export function checkStatus(status: unknown, program: string): (code: number) =>
   );
 }
 
+/** @internal */
 export function waitForHttp(
   target: ProbeTarget,
   url: URL,

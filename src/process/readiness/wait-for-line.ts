@@ -19,6 +19,7 @@ import { type ProbeTarget, probe } from "./probe.js";
 /** A substring, a regular expression, or a predicate over the decoded line (no terminator). */
 export type LineMatcher = string | RegExp | ((line: string) => boolean);
 
+/** @internal */
 export function checkMatcher(matcher: unknown, method: string, program: string): (line: string) => boolean {
   if (typeof matcher === "string") return (line) => line.includes(matcher);
   if (matcher instanceof RegExp) {
@@ -35,6 +36,7 @@ export function checkMatcher(matcher: unknown, method: string, program: string):
   );
 }
 
+/** @internal */
 export function waitForLine(
   target: ProbeTarget,
   pump: OutputPump,

@@ -13,6 +13,7 @@ export interface HostPort {
   readonly port: number;
 }
 
+/** @internal */
 export function checkPort(target: unknown, program: string): HostPort {
   const spec = typeof target === "number" ? { port: target } : target;
   if (typeof spec !== "object" || spec === null) {
@@ -32,6 +33,7 @@ export function checkPort(target: unknown, program: string): HostPort {
   return { host, port };
 }
 
+/** @internal */
 export function waitForPort(target: ProbeTarget, address: HostPort, withinMs: number): Promise<void> {
   const what = `port ${address.host}:${address.port}`;
   return poll<true>(target, { what, withinMs }, (signal) => tryConnect(address, signal)).then(() => {});

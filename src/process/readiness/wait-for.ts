@@ -9,6 +9,7 @@ import { type ProbeTarget, poll } from "./probe.js";
 
 export type ReadinessPredicate = (signal: AbortSignal) => unknown;
 
+/** @internal */
 export function checkPredicate(predicate: unknown, program: string): ReadinessPredicate {
   if (typeof predicate !== "function") {
     throw new InvalidInputError("predicate", "waitFor: expected a function", program);
@@ -16,6 +17,7 @@ export function checkPredicate(predicate: unknown, program: string): ReadinessPr
   return predicate as ReadinessPredicate;
 }
 
+/** @internal */
 export function waitFor(target: ProbeTarget, predicate: ReadinessPredicate, withinMs: number): Promise<void> {
   return poll<true>(target, { what: "the readiness predicate", withinMs }, async (signal) =>
     (await predicate(signal)) ? true : undefined,
