@@ -13,7 +13,11 @@ function split(encoding: string, bytes: Buffer, maxLine?: number): string[] {
 
 function scan(encoding: string, bytes: Buffer, maxLine?: number): string[] {
   const out: string[] = [];
-  const scanner = new LineScanner(encoding, 0, (line) => (out.push(line), false), maxLine);
+  const keepScanning = (line: string) => {
+    out.push(line);
+    return false;
+  };
+  const scanner = new LineScanner(encoding, 0, keepScanning, maxLine);
   scanner.feed(bytes);
   scanner.end();
   return out;
