@@ -10,7 +10,7 @@
 import { inspect } from "node:util";
 import { InvalidInputError } from "../errors.js";
 import type { Duration } from "./duration.js";
-import { parseDuration } from "./duration.js";
+import { parseDeadline, parseDuration } from "./duration.js";
 import type { LineHandler, OutputMode, OverflowPolicy } from "./output-options.js";
 import { quoteArg } from "./quote.js";
 import { parseSignal } from "./signals.js";
@@ -18,7 +18,14 @@ import { parseSize, type Size } from "./size.js";
 import type { CommandSpec, OutputLimitSpec, RetrySpec } from "./spec.js";
 import { DEFAULT_SPEC, SPEC } from "./spec.js";
 import { type StdinSource, toStdinSpec } from "./stdin-source.js";
-import { checkEnvEntry, checkEnvName, checkNonNegativeInteger, checkText, describe } from "./validate.js";
+import {
+  checkAbortSignal,
+  checkEnvEntry,
+  checkEnvName,
+  checkNonNegativeInteger,
+  checkText,
+  describe,
+} from "./validate.js";
 
 export interface OutputLimit {
   /** Most bytes kept per stream (number or size string like "1M"). */
@@ -212,8 +219,7 @@ export class Command {
 
   /** Absolute deadline. 0 means none. */
   timeout(d: Duration): Command {
-    const ms = parseDuration(d, "timeout", this.prog);
-    return this.with({ timeoutMs: ms === 0 ? undefined : ms });
+    return this.with({ timeoutMs: parseDeadline(d, "timeout", this.prog) });
   }
 
   /** How long after `timeoutSignal` before SIGKILL (default 0: kill at once). Ends early when the tree is gone. */
@@ -227,20 +233,12 @@ export class Command {
 
   /** Deadline that restarts whenever stdout or stderr produces a byte. 0 means none. */
   inactivityTimeout(d: Duration): Command {
-    const ms = parseDuration(d, "inactivityTimeout", this.prog);
-    return this.with({ inactivityTimeoutMs: ms === 0 ? undefined : ms });
+    return this.with({ inactivityTimeoutMs: parseDeadline(d, "inactivityTimeout", this.prog) });
   }
 
   /** Abort → the tree is killed and the verb rejects with `CancelledError`. Already aborted → nothing is spawned. */
   cancelOn(signal: AbortSignal): Command {
-    if (!(signal instanceof AbortSignal)) {
-      throw new InvalidInputError(
-        "cancelOn",
-        `cancelOn: expected an AbortSignal, got ${describe(signal)}`,
-        this.prog,
-      );
-    }
-    return this.with({ cancelSignal: signal });
+    return this.with({ cancelSignal: checkAbortSignal(signal, "cancelOn", this.prog) });
   }
 
   /**

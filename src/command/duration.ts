@@ -51,3 +51,9 @@ export function parseDuration(value: unknown, argument: string, program = ""): n
   }
   return ms;
 }
+
+/** A deadline: a duration in ms, where 0 means "no deadline" (undefined). */
+export function parseDeadline(value: unknown, argument: string, program = ""): number | undefined {
+  const ms = parseDuration(value, argument, program);
+  return ms === 0 ? undefined : ms;
+}

@@ -58,3 +58,13 @@ export function describe(value: unknown): string {
     return String(value);
   return typeof value;
 }
+
+/** An `AbortSignal` for `cancelOn`, or an `InvalidInputError` naming what was passed instead. */
+export function checkAbortSignal(signal: unknown, argument: string, program: string): AbortSignal {
+  if (signal instanceof AbortSignal) return signal;
+  throw new InvalidInputError(
+    argument,
+    `${argument}: expected an AbortSignal, got ${describe(signal)}`,
+    program,
+  );
+}

@@ -5,9 +5,9 @@
  * for who speaks when a stage fails.
  */
 import type { Command } from "../command/command.js";
-import { type Duration, parseDuration } from "../command/duration.js";
+import { type Duration, parseDeadline } from "../command/duration.js";
 import { SPEC } from "../command/spec.js";
-import { describe as describeValue } from "../command/validate.js";
+import { checkAbortSignal, describe as describeValue } from "../command/validate.js";
 import type { Container } from "../containment/container.js";
 import { InvalidInputError } from "../errors.js";
 import { refuseIfCancelled } from "../process/start.js";
@@ -79,20 +79,12 @@ export class Pipeline {
 
   /** Deadline for the whole chain: every stage is killed, the outcome is `timed-out`. 0 means none. */
   timeout(d: Duration): Pipeline {
-    const ms = parseDuration(d, "timeout", this.program);
-    return this.with({ timeoutMs: ms === 0 ? undefined : ms });
+    return this.with({ timeoutMs: parseDeadline(d, "timeout", this.program) });
   }
 
   /** Abort → every stage is killed and the verb rejects with `CancelledError`. */
   cancelOn(signal: AbortSignal): Pipeline {
-    if (!(signal instanceof AbortSignal)) {
-      throw new InvalidInputError(
-        "cancelOn",
-        `cancelOn: expected an AbortSignal, got ${describeValue(signal)}`,
-        this.program,
-      );
-    }
-    return this.with({ cancelSignal: signal });
+    return this.with({ cancelSignal: checkAbortSignal(signal, "cancelOn", this.program) });
   }
 
   // ── verbs (the same table as for one command; see runner/verbs.ts) ──
