@@ -12,8 +12,3 @@ export function parseSignal(value: unknown, argument: string, program = ""): Nod
     program,
   );
 }
-
-/** The conventional number of a signal (for 128+N exit codes). */
-export function signalNumber(signal: NodeJS.Signals): number {
-  return KNOWN[signal] ?? 0;
-}

@@ -4,8 +4,8 @@
  * owners of their own, so only leftovers whose owner is gone count — and a sentinel that is
  * still cleaning up after an owner that just died gets a generous bound to finish.
  *
- * Named zz- so that it tends to run late (small, fast files are scheduled last); it is correct
- * whenever it runs, since every owner it judges is already dead.
+ * It is correct whenever it runs, in any order with the other files: every owner it judges is
+ * already dead.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
