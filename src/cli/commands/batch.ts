@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { isatty } from "node:tty";
 import { Command, JobRunner, outputStream } from "../../index.js";
-import { durationFlag, type FlagSpecs, integerFlag, parseCommandLine, UsageError } from "../args.js";
+import { durationFlag, type FlagSpecs, integerFlag, type ParsedArgs, UsageError } from "../args.js";
 import { BatchRunner, NotStartedError } from "../batch-runner.js";
 import { type BatchRecord, failureReason, summaryText } from "../batch-summary.js";
 import { type Exit, signalStatus, statusOfOutcome } from "../exit-codes.js";
@@ -21,8 +21,7 @@ import { describeFailure, failureJson, statusOfError } from "../failure.js";
 import { formatDuration, note, roundMs, writeErr, writeJson, writeOut } from "../output.js";
 import { ProgressLine } from "../progress-line.js";
 import { type CommandLine, parseCommandLines, ShellWordsError } from "../shell-words.js";
-import { inbox, stopPolicy } from "../signals.js";
-import { DEFAULT_GRACE_MS } from "./run.js";
+import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 
 /** Most bytes of each stream kept per command (the tail). */
 const CAPTURE_BYTES = 1024 * 1024;
@@ -64,19 +63,21 @@ Examples:
   processkit batch --json checks.txt | jq '.commands[] | select(.status == "failed")'
 `;
 
-export async function batchCommand(argv: readonly string[]): Promise<Exit> {
-  const parsed = parseCommandLine(argv, FLAGS, "operands");
-  if (parsed.flag("help")) {
-    writeOut(BATCH_HELP);
-    return { code: 0 };
-  }
+export const batchCommand = defineSubcommand({
+  name: "batch",
+  help: BATCH_HELP,
+  flags: FLAGS,
+  rest: "operands",
+  run: runBatch,
+});
+
+async function runBatch(parsed: ParsedArgs, context: SubcommandContext): Promise<Exit> {
   if (parsed.rest.length > 1) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.rest[1])}`);
   const jobsText = parsed.string("jobs");
   const jobs = jobsText === undefined ? availableParallelism() : integerFlag(jobsText, "jobs", 1);
   const timeoutText = parsed.string("timeout");
   const timeoutMs = timeoutText === undefined ? undefined : durationFlag(timeoutText, "timeout");
-  const graceText = parsed.string("grace");
-  const graceMs = graceText === undefined ? DEFAULT_GRACE_MS : durationFlag(graceText, "grace");
+  const graceMs = context.graceMs(parsed);
   const failFast = parsed.flag("fail-fast");
   const json = parsed.flag("json");
   const source = parsed.rest[0] ?? "-";
@@ -106,11 +107,8 @@ export async function batchCommand(argv: readonly string[]): Promise<Exit> {
     return cmd;
   });
 
-  const early = inbox.first;
-  if (early !== undefined) {
-    note("batch", `${early} before anything was started; nothing was run`);
-    return { code: signalStatus(early), raise: early };
-  }
+  const early = context.firstStop;
+  if (early !== undefined) return context.nothingStarted(early, "anything");
 
   const started = performance.now();
   const runner = new BatchRunner(new JobRunner());
@@ -135,18 +133,15 @@ export async function batchCommand(argv: readonly string[]): Promise<Exit> {
     note("batch", message);
     progress?.draw();
   };
-  inbox.route(
-    stopPolicy(
-      { graceful: () => runner.stop(graceMs), immediate: () => runner.kill() },
-      {
-        onStop: (signal, phase) =>
-          humanNote(
-            phase === "graceful"
-              ? `${signal}: starting nothing more; stopping ${runner.running} running (SIGTERM, SIGKILL in ${formatDuration(graceMs)}; send it again to kill at once)`
-              : `${signal}: killing ${runner.running} running now`,
-          ),
-      },
-    ),
+  context.routeStops(
+    { graceful: () => runner.stop(graceMs), immediate: () => runner.kill() },
+    {
+      notify: humanNote,
+      describe: (signal, phase) =>
+        phase === "graceful"
+          ? `${signal}: starting nothing more; stopping ${runner.running} running ${context.graceNote(graceMs, "SIGTERM")}`
+          : `${signal}: killing ${runner.running} running now`,
+    },
   );
 
   for await (const { index, result: entry } of outputStream(commands, { concurrency: jobs, runner })) {
@@ -182,14 +177,13 @@ export async function batchCommand(argv: readonly string[]): Promise<Exit> {
     progress?.draw();
   }
   progress?.stop();
-  inbox.unroute();
   const elapsedMs = performance.now() - started;
   records.sort((a, b) => a.index - b.index);
 
-  const signal = inbox.first;
+  const signal = context.firstStop;
   let exit: Exit;
   const firstFailure = trigger ?? records.find((r) => r.status === "failed");
-  if (signal !== undefined) exit = { code: signalStatus(signal), raise: signal };
+  if (signal !== undefined) exit = context.interrupted(signal);
   else if (firstFailure === undefined) exit = { code: 0 };
   else if (firstFailure.result !== undefined) exit = { code: statusOfOutcome(firstFailure.result.outcome) };
   else exit = { code: statusOfError(firstFailure.error) };

@@ -21,18 +21,17 @@ import {
   type FlagSpecs,
   integerFlag,
   numberFlag,
-  parseCommandLine,
+  type ParsedArgs,
   UsageError,
 } from "../args.js";
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
-import { type Exit, signalStatus, statusOfOutcome } from "../exit-codes.js";
+import { type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, failureJson, statusOfError } from "../failure.js";
 import { formatDuration, note, roundMs, writeErr, writeJson, writeOut } from "../output.js";
-import { inbox, type StopSignal, stopPolicy } from "../signals.js";
+import { inbox, type StopSignal } from "../signals.js";
+import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 import { inTerminalForeground, stdinIsTerminal } from "../terminal.js";
 
-/** Grace period after a stop signal or a timeout before SIGKILL. */
-export const DEFAULT_GRACE_MS = 2_000;
 /** Most bytes of each stream kept in a `--json` document (the tail is kept). */
 const JSON_CAPTURE_BYTES = 16 * 1024 * 1024;
 /** With `--idle-timeout` the lines are relayed; only a small tail is kept. */
@@ -87,15 +86,17 @@ Examples:
   processkit run --json -- git status --short | jq .exit
 `;
 
-export async function runCommand(argv: readonly string[]): Promise<Exit> {
-  const parsed = parseCommandLine(argv, FLAGS, "program");
-  if (parsed.flag("help")) {
-    writeOut(RUN_HELP);
-    return { code: 0 };
-  }
+export const runCommand = defineSubcommand({
+  name: "run",
+  help: RUN_HELP,
+  flags: FLAGS,
+  rest: "program",
+  run: runOne,
+});
+
+async function runOne(parsed: ParsedArgs, context: SubcommandContext): Promise<Exit> {
   const json = parsed.flag("json");
-  const grace = parsed.string("grace");
-  const graceMs = grace === undefined ? DEFAULT_GRACE_MS : durationFlag(grace, "grace");
+  const graceMs = context.graceMs(parsed);
   let cmd = applyEnvFlags(commandOf(parsed.rest), parsed).timeoutGrace(graceMs);
   const timeout = parsed.string("timeout");
   if (timeout !== undefined) cmd = cmd.timeout(durationFlag(timeout, "timeout"));
@@ -123,8 +124,8 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
   };
 
   // A stop signal before the spawn: spawn nothing.
-  const early = inbox.first;
-  if (early !== undefined) return interruptedBeforeStart(early, json, described);
+  const early = context.firstStop;
+  if (early !== undefined) return interruptedBeforeStart(context, early, json, described);
 
   let group: ProcessGroup;
   try {
@@ -138,7 +139,7 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
     proc = await group.start(cmd);
   } catch (error) {
     await group.close();
-    if (error instanceof Interrupted) return interruptedBeforeStart(error.signal, json, described);
+    if (error instanceof Interrupted) return interruptedBeforeStart(context, error.signal, json, described);
     return fail(error, group.mechanism);
   }
 
@@ -156,20 +157,15 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
   const detached = group.mechanism === "process-group" && stdinIsTerminal();
   if (detached) process.on("SIGWINCH", forwardWinch);
   let live = false;
-  inbox.route(
-    stopPolicy(
-      { graceful: stopGracefully, immediate: stopNow },
-      {
-        intercept: (signal) => interactiveInterrupt(signal, live, group),
-        onStop: (signal, phase) =>
-          note(
-            "run",
-            phase === "graceful"
-              ? `${signal}: stopping ${cmd.program} and its tree${graceMs > 0 ? ` (SIGKILL in ${formatDuration(graceMs)}; send it again to kill at once)` : ""}`
-              : `${signal}: killing ${cmd.program} and its tree now`,
-          ),
-      },
-    ),
+  context.routeStops(
+    { graceful: stopGracefully, immediate: stopNow },
+    {
+      intercept: (signal) => interactiveInterrupt(signal, live, group),
+      describe: (signal, phase) =>
+        phase === "graceful"
+          ? `${signal}: stopping ${cmd.program} and its tree${graceMs > 0 ? ` ${context.graceNote(graceMs)}` : ""}`
+          : `${signal}: killing ${cmd.program} and its tree now`,
+    },
   );
   live = true;
 
@@ -179,7 +175,6 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
   } catch (error) {
     await stopping;
     await group.close();
-    inbox.unroute();
     return fail(error, group.mechanism);
   } finally {
     if (detached) process.removeListener("SIGWINCH", forwardWinch);
@@ -187,7 +182,6 @@ export async function runCommand(argv: readonly string[]): Promise<Exit> {
   await stopping;
   const stats = json ? await group.stats().catch(() => undefined) : undefined;
   await group.close();
-  inbox.unroute();
 
   if (result.timedOut && stopping === undefined) {
     const what =
@@ -249,14 +243,14 @@ class Interrupted extends Error {
 }
 
 function interruptedBeforeStart(
+  context: SubcommandContext,
   signal: StopSignal,
   json: boolean,
   command: { program: string; args: string[] },
 ): Exit {
-  note("run", `${signal} before ${command.program} was started; nothing was run`);
-  const code = signalStatus(signal);
-  if (json) writeJson({ command, exit: code, outcome: null, interruptedBy: signal });
-  return { code, raise: signal };
+  const exit = context.nothingStarted(signal, command.program);
+  if (json) writeJson({ command, exit: exit.code, outcome: null, interruptedBy: signal });
+  return exit;
 }
 
 function withStdio(cmd: Command, mode: { json: boolean; relay: boolean }): Command {

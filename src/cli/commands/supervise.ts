@@ -21,16 +21,14 @@ import {
   integerFlag,
   numberFlag,
   type ParsedArgs,
-  parseCommandLine,
   UsageError,
 } from "../args.js";
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
-import { type Exit, signalStatus, statusOfOutcome } from "../exit-codes.js";
+import { type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, statusOfError } from "../failure.js";
 import { describeOutcome } from "../outcome-text.js";
 import { formatDuration, note, roundMs, writeErr, writeFd, writeOut } from "../output.js";
-import { inbox, stopPolicy } from "../signals.js";
-import { DEFAULT_GRACE_MS } from "./run.js";
+import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 
 const FLAGS: FlagSpecs = {
   restart: { type: "string" },
@@ -79,15 +77,17 @@ Examples:
   processkit supervise --storm-pause 5m --events events.jsonl -- ./flaky-daemon
 `;
 
-export async function superviseCommand(argv: readonly string[]): Promise<Exit> {
-  const parsed = parseCommandLine(argv, FLAGS, "program");
-  if (parsed.flag("help")) {
-    writeOut(SUPERVISE_HELP);
-    return { code: 0 };
-  }
+export const superviseCommand = defineSubcommand({
+  name: "supervise",
+  help: SUPERVISE_HELP,
+  flags: FLAGS,
+  rest: "program",
+  run: supervise,
+});
+
+async function supervise(parsed: ParsedArgs, context: SubcommandContext): Promise<Exit> {
   const options = supervisorOptions(parsed);
-  const grace = parsed.string("grace");
-  const graceMs = grace === undefined ? DEFAULT_GRACE_MS : durationFlag(grace, "grace");
+  const graceMs = context.graceMs(parsed);
   const eventsTarget = parsed.string("events");
   if (eventsTarget === "") throw new UsageError("--events: expected a file name (or - for stdout)");
   let cmd = applyEnvFlags(commandOf(parsed.rest), parsed).stderr("inherit");
@@ -99,11 +99,8 @@ export async function superviseCommand(argv: readonly string[]): Promise<Exit> {
   const supervisor = new Supervisor(cmd, options);
   const program = cmd.program;
 
-  const early = inbox.first;
-  if (early !== undefined) {
-    note("supervise", `${early} before ${program} was started; nothing was run`);
-    return { code: signalStatus(early), raise: early };
-  }
+  const early = context.firstStop;
+  if (early !== undefined) return context.nothingStarted(early, program);
 
   let eventsFd: number | undefined;
   if (eventsTarget !== undefined) {
@@ -122,22 +119,17 @@ export async function superviseCommand(argv: readonly string[]): Promise<Exit> {
 
   const cancel = new AbortController();
   const session = supervisor.start({ cancelSignal: cancel.signal });
-  inbox.route(
-    stopPolicy(
-      {
-        graceful: () => void session.stop({ grace: graceMs }).catch(() => {}),
-        immediate: () => cancel.abort(new Error("killed by a second stop signal")),
-      },
-      {
-        onStop: (signal, phase) =>
-          note(
-            "supervise",
-            phase === "graceful"
-              ? `${signal}: stopping ${program} (SIGTERM, SIGKILL in ${formatDuration(graceMs)}; send it again to kill at once)`
-              : `${signal}: killing ${program} now`,
-          ),
-      },
-    ),
+  context.routeStops(
+    {
+      graceful: () => void session.stop({ grace: graceMs }).catch(() => {}),
+      immediate: () => cancel.abort(new Error("killed by a second stop signal")),
+    },
+    {
+      describe: (signal, phase) =>
+        phase === "graceful"
+          ? `${signal}: stopping ${program} ${context.graceNote(graceMs, "SIGTERM")}`
+          : `${signal}: killing ${program} now`,
+    },
   );
 
   const status = new StatusLines(program, options.maxRestarts);
@@ -149,17 +141,15 @@ export async function superviseCommand(argv: readonly string[]): Promise<Exit> {
   try {
     outcome = await session.done;
   } catch (error) {
-    inbox.unroute();
     if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
-    const signal = inbox.first;
+    const signal = context.firstStop;
     if (error instanceof CancelledError && signal !== undefined) {
       note("supervise", `${program}: killed after ${status.summaryCounts()}`);
-      return { code: signalStatus(signal), raise: signal };
+      return context.interrupted(signal);
     }
     note("supervise", `${describeFailure(error)} (${status.summaryCounts()})`);
     return { code: statusOfError(error) };
   }
-  inbox.unroute();
   if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
 
   const last = outcome.finalResult;
@@ -169,9 +159,8 @@ export async function superviseCommand(argv: readonly string[]): Promise<Exit> {
       `${outcome.stormPauses > 0 ? `, ${outcome.stormPauses} storm pause${outcome.stormPauses === 1 ? "" : "s"}` : ""}` +
       `; ended: ${outcome.stopped}${last === undefined ? "" : `; last run ${describeOutcome(last.outcome)} after ${formatDuration(last.durationMs)}`}`,
   );
-  const signal = inbox.first;
-  if (outcome.stopped === "stopped" && signal !== undefined)
-    return { code: signalStatus(signal), raise: signal };
+  const signal = context.firstStop;
+  if (outcome.stopped === "stopped" && signal !== undefined) return context.interrupted(signal);
   return { code: last === undefined ? 125 : statusOfOutcome(last.outcome) };
 }
 

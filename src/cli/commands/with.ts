@@ -10,11 +10,10 @@
 import { JobRunner, NotReadyError, type RunningProcess } from "../../index.js";
 import { durationFlag, type FlagSpecs, type ParsedArgs, parseCommandLine, UsageError } from "../args.js";
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
-import { EXIT_TIMED_OUT, type Exit, signalStatus, statusOfOutcome } from "../exit-codes.js";
+import { EXIT_TIMED_OUT, type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, statusOfError } from "../failure.js";
 import { formatDuration, note, writeErr, writeOut } from "../output.js";
-import { inbox, stopPolicy } from "../signals.js";
-import { DEFAULT_GRACE_MS } from "./run.js";
+import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 
 export const SEPARATOR = ":::";
 const DEFAULT_READY_TIMEOUT_MS = 60_000;
@@ -64,18 +63,20 @@ Examples:
   processkit with --ready-line 'database system is ready' -- postgres -D data ::: ./migrate.sh
 `;
 
-export async function withCommand(argv: readonly string[]): Promise<Exit> {
-  const parsed = parseCommandLine(argv, FLAGS, "program");
-  if (parsed.flag("help")) {
-    writeOut(WITH_HELP);
-    return { code: 0 };
-  }
+export const withCommand = defineSubcommand({
+  name: "with",
+  help: WITH_HELP,
+  flags: FLAGS,
+  rest: "program",
+  run: runWith,
+});
+
+async function runWith(parsed: ParsedArgs, context: SubcommandContext): Promise<Exit> {
   const cut = parsed.rest.indexOf(SEPARATOR);
   if (cut === -1) throw new UsageError(`expected "${SEPARATOR}" between the service and the command`);
   const serviceWords = parsed.rest.slice(0, cut);
   const commandWords = parsed.rest.slice(cut + 1);
-  const graceText = parsed.string("grace");
-  const graceMs = graceText === undefined ? DEFAULT_GRACE_MS : durationFlag(graceText, "grace");
+  const graceMs = context.graceMs(parsed);
   const readyTimeoutText = parsed.string("ready-timeout");
   const readyTimeoutMs =
     readyTimeoutText === undefined
@@ -96,11 +97,8 @@ export async function withCommand(argv: readonly string[]): Promise<Exit> {
     .stderr("inherit");
   const service = serviceCmd.program;
 
-  const early = inbox.first;
-  if (early !== undefined) {
-    note("with", `${early} before ${service} was started; nothing was run`);
-    return { code: signalStatus(early), raise: early };
-  }
+  const early = context.firstStop;
+  if (early !== undefined) return context.nothingStarted(early, service);
 
   const runner = new JobRunner();
   const running = new Set<RunningProcess>();
@@ -118,37 +116,28 @@ export async function withCommand(argv: readonly string[]): Promise<Exit> {
     running.add(proc);
     if (stopGraceMs !== undefined) void proc.shutdown({ grace: stopGraceMs }).catch(() => {});
   };
-  inbox.route(
-    stopPolicy(
-      {
-        graceful: () => {
-          stopAll(graceMs);
-          interrupted();
-        },
-        immediate: () => stopAll(0),
+  context.routeStops(
+    {
+      graceful: () => {
+        stopAll(graceMs);
+        interrupted();
       },
-      {
-        onStop: (signal, phase) =>
-          note(
-            "with",
-            phase === "graceful"
-              ? `${signal}: stopping (SIGTERM, SIGKILL in ${formatDuration(graceMs)}; send it again to kill at once)`
-              : `${signal}: killing everything now`,
-          ),
-      },
-    ),
+      immediate: () => stopAll(0),
+    },
+    {
+      describe: (signal, phase) =>
+        phase === "graceful"
+          ? `${signal}: stopping ${context.graceNote(graceMs, "SIGTERM")}`
+          : `${signal}: killing everything now`,
+    },
   );
-  const interruptedExit = (): Exit => {
-    const signal = inbox.first as NodeJS.Signals;
-    return { code: signalStatus(signal), raise: signal };
-  };
+  const interruptedExit = (): Exit => context.interrupted();
 
   // 1. The service.
   let serviceProc: RunningProcess;
   try {
     serviceProc = await runner.start(serviceCmd);
   } catch (error) {
-    inbox.unroute();
     note("with", `service: ${describeFailure(error)}`);
     return { code: statusOfError(error) };
   }
@@ -171,7 +160,6 @@ export async function withCommand(argv: readonly string[]): Promise<Exit> {
       }
     } catch (error) {
       await teardown();
-      inbox.unroute();
       if (stopGraceMs !== undefined) return interruptedExit();
       // "sleep: port localhost:8080 not ready within 60000 ms" / "sh: exited (code 4) before …"
       note("with", `service ${describeFailure(error)}`);
@@ -181,7 +169,6 @@ export async function withCommand(argv: readonly string[]): Promise<Exit> {
   }
   if (stopGraceMs !== undefined) {
     await teardown();
-    inbox.unroute();
     return interruptedExit();
   }
 
@@ -201,7 +188,6 @@ export async function withCommand(argv: readonly string[]): Promise<Exit> {
 
   // 4. Tear the service down.
   await teardown();
-  inbox.unroute();
   if (stopGraceMs !== undefined) return interruptedExit();
   return { code };
 }
