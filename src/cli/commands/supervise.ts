@@ -27,7 +27,7 @@ import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-
 import { type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, statusOfError } from "../failure.js";
 import { describeOutcome } from "../outcome-text.js";
-import { formatDuration, note, roundMs, writeErr, writeFd, writeOut } from "../output.js";
+import { formatDuration, note, roundMs, writeErr, writeFd } from "../output.js";
 import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 
 const FLAGS: FlagSpecs = {

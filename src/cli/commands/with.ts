@@ -8,11 +8,11 @@
  * stderr.
  */
 import { JobRunner, NotReadyError, type RunningProcess } from "../../index.js";
-import { durationFlag, type FlagSpecs, type ParsedArgs, parseCommandLine, UsageError } from "../args.js";
+import { durationFlag, type FlagSpecs, type ParsedArgs, UsageError } from "../args.js";
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
 import { EXIT_TIMED_OUT, type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, statusOfError } from "../failure.js";
-import { formatDuration, note, writeErr, writeOut } from "../output.js";
+import { note, writeErr } from "../output.js";
 import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 
 export const SEPARATOR = ":::";
