@@ -42,9 +42,9 @@ export {
   UnsupportedError,
 } from "./errors.js";
 export type { CancelEvent, ExitEvent, SpawnEvent, TeardownEvent, TimeoutEvent } from "./events.js";
+export type { ProcessStdin } from "./io/stdin-writer.js";
 export { Pipeline } from "./pipeline/pipeline.js";
 export type { PipelineProcess } from "./pipeline/pipeline-process.js";
-export type { ProcessStdin } from "./process/process-stdin.js";
 export type { ReadinessPredicate } from "./process/readiness/wait-for.js";
 export type { StatusMatcher, WaitForHttpOptions } from "./process/readiness/wait-for-http.js";
 export type { LineMatcher } from "./process/readiness/wait-for-line.js";

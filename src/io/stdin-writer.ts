@@ -1,7 +1,11 @@
-/** The interactive stdin writer of a `RunningProcess` (`keepStdinOpen()`). */
+/**
+ * The interactive stdin writer of a `RunningProcess` (`keepStdinOpen()`). It lives beside the
+ * feeder (stdin-feeder.ts): everything that writes a child's stdin is in io/, and so is the one
+ * rule of which write errors are benign (the child closed its end).
+ */
 import type { Writable } from "node:stream";
 import { StdinError } from "../errors.js";
-import { isBenignStdinError } from "../io/stdin-feeder.js";
+import { isBenignStdinError } from "./stdin-feeder.js";
 
 export interface ProcessStdin {
   /** Writes text (UTF-8) or bytes; resolves once the pipe accepted them (backpressure). */
