@@ -12,6 +12,9 @@ export {
   waitAll,
   waitAny,
 } from "./batch/index.js";
+export { CliClient } from "./client/cli-client.js";
+export type { CliClientOptions } from "./client/client-options.js";
+export type { ClientVerbs } from "./client/client-verbs.js";
 export { Command, type OutputLimit, type RetryPolicy } from "./command/command.js";
 export type { Duration } from "./command/duration.js";
 export { parseDuration } from "./command/duration.js";
