@@ -226,7 +226,10 @@ export class InvalidInputError extends ProcessError {
 /** A record/replay runner in replay mode has no recorded run for this command. */
 export class CassetteMissError extends ProcessError {
   readonly reason = "cassette-miss" as const;
-  constructor(program: string, message: string) {
+  /** The display form of the recorded call closest to the one that missed, when there is one. */
+  readonly closest: string | undefined;
+  constructor(program: string, message: string, closest?: string) {
     super(program, `${program}: ${message}`);
+    this.closest = closest;
   }
 }

@@ -72,6 +72,8 @@ export interface RunningProcessOptions {
   readonly killTreeOnExit: boolean;
   /** Close an interactive stdin at once (bulk verbs on a runner). */
   readonly closeStdin?: boolean;
+  /** A replayed run (a cassette): nothing was spawned, so nothing goes to the lifecycle channels. */
+  readonly silent?: boolean;
 }
 
 export class RunningProcess implements AsyncDisposable {
@@ -95,6 +97,7 @@ export class RunningProcess implements AsyncDisposable {
   private firedTimeoutMs: number | undefined;
   private leaderExited = false;
   private settledFlag = false;
+  private readonly silent: boolean;
   private readonly onAbort = () => this.cancel((this.spec.cancelSignal as AbortSignal).reason);
 
   /** @internal Resolves once the leader exited (pipelines order their stages' exits by it). */
@@ -108,7 +111,12 @@ export class RunningProcess implements AsyncDisposable {
     this.program = spec.program;
     this.driver = driver;
     this.pid = driver.pid;
-    publish(channels.spawn, () => ({ program: spec.program, pid: driver.pid, mechanism: driver.mechanism }));
+    this.silent = options.silent === true;
+    this.publish(channels.spawn, () => ({
+      program: spec.program,
+      pid: driver.pid,
+      mechanism: driver.mechanism,
+    }));
 
     if (spec.inactivityTimeoutMs !== undefined) {
       const ms = spec.inactivityTimeoutMs;
@@ -183,7 +191,7 @@ export class RunningProcess implements AsyncDisposable {
     this.settledFlag = true;
 
     const outcome = this.outcomeOf(exit);
-    publish(channels.exit, () => ({
+    this.publish(channels.exit, () => ({
       program: this.program,
       pid: this.pid,
       outcome: this.cancelled ? { kind: "cancelled" as const } : outcome,
@@ -211,7 +219,7 @@ export class RunningProcess implements AsyncDisposable {
     // The leader exited before the deadline: its outcome stands, even while the pipes drain.
     if (this.settledFlag || this.stopCause !== undefined || this.leaderExited) return;
     this.firedTimeoutMs = ms;
-    publish(channels.timeout, () => ({
+    this.publish(channels.timeout, () => ({
       program: this.program,
       pid: this.pid,
       kind: kind === "timeout" ? ("absolute" as const) : ("inactivity" as const),
@@ -223,7 +231,7 @@ export class RunningProcess implements AsyncDisposable {
   private cancel(reason: unknown): void {
     if (this.settledFlag || this.cancelled !== undefined) return;
     this.cancelled = { reason };
-    publish(channels.cancel, () => ({ program: this.program, pid: this.pid }));
+    this.publish(channels.cancel, () => ({ program: this.program, pid: this.pid }));
     // Cancel beats a deadline already in its grace period: kill now.
     this.stopCause ??= "cancel";
     this.teardownEvent("cancel", "kill", 0);
@@ -248,7 +256,7 @@ export class RunningProcess implements AsyncDisposable {
   }
 
   private teardownEvent(cause: StopCause, phase: TeardownEvent["phase"], graceMs: number): void {
-    publish(channels.teardown, () => ({
+    this.publish(channels.teardown, () => ({
       program: this.program,
       pid: this.pid,
       mechanism: this.driver.mechanism,
@@ -256,6 +264,10 @@ export class RunningProcess implements AsyncDisposable {
       phase,
       graceMs,
     }));
+  }
+
+  private publish<T extends object>(ch: (typeof channels)[keyof typeof channels], make: () => T): void {
+    if (!this.silent) publish(ch, make);
   }
 
   // ── control ──────────────────────────────────────────────────────────────

@@ -16,6 +16,14 @@ export type ReplyEnd =
   | { readonly kind: "spawn-error"; readonly message: string }
   | { readonly kind: "pending" };
 
+/** @internal One piece of output at a point of a scripted run's timeline (a replayed cassette). */
+export interface ReplyChunk {
+  readonly stream: "stdout" | "stderr";
+  readonly data: Uint8Array;
+  /** Pause before this chunk. */
+  readonly delayMs: number;
+}
+
 /** @internal The plain data of a reply. */
 export interface ReplyData {
   readonly end: ReplyEnd;
@@ -24,6 +32,8 @@ export interface ReplyData {
   /** Lines written one by one, each after `lineDelayMs`, before the end (stdout). */
   readonly lines: readonly string[];
   readonly lineDelayMs: number;
+  /** Output of both streams in order, played after `stdout`/`stderr` and before `lines`. */
+  readonly chunks: readonly ReplyChunk[];
   /** Extra time before the end (after the lines): how long the scripted run stays up. */
   readonly afterMs: number;
 }
@@ -38,6 +48,7 @@ const BASE: Omit<ReplyData, "end"> = Object.freeze({
   stderr: "",
   lines: Object.freeze([]),
   lineDelayMs: 0,
+  chunks: Object.freeze([]),
   afterMs: 0,
 });
 
@@ -121,6 +132,11 @@ export class Reply {
   /** The same reply with this stderr. */
   withStderr(stderr: string): Reply {
     return new Reply({ ...this.data, stderr: checkString(stderr, "withStderr") });
+  }
+
+  /** @internal The same reply playing this timeline of both streams (how cassettes replay). */
+  withChunks(chunks: readonly ReplyChunk[]): Reply {
+    return new Reply({ ...this.data, chunks: Object.freeze([...chunks]) });
   }
 
   /** The same reply, ending only after `delay` (the scripted run's uptime). */

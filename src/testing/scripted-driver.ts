@@ -10,6 +10,11 @@ import type { LeaderExit, ProcessDriver } from "../process/driver.js";
 import { after, type Cancellable } from "../process/timer.js";
 import type { ReplyData } from "./reply.js";
 
+function nextTurn(fn: () => void): Cancellable {
+  const handle = setImmediate(fn);
+  return { cancel: () => clearImmediate(handle) };
+}
+
 /** Signals whose default action is not to terminate (stop/continue/ignore). */
 const NON_FATAL: ReadonlySet<string> = new Set([
   "SIGCHLD",
@@ -50,7 +55,29 @@ export class ScriptedDriver implements ProcessDriver, StoppableTree {
     });
     if (reply.stdout.length > 0) this.stdout.push(Buffer.from(reply.stdout));
     if (reply.stderr.length > 0) this.stderr.push(Buffer.from(reply.stderr));
-    this.playLines(0);
+    this.playChunks(0);
+  }
+
+  /**
+   * The timeline of both streams. An undelayed chunk on the other stream than the one before
+   * waits one turn of the event loop, so the pumps see the two streams in the recorded order.
+   */
+  private playChunks(index: number): void {
+    if (this.done) return;
+    const chunk = this.reply.chunks[index];
+    if (chunk === undefined) {
+      this.playLines(0);
+      return;
+    }
+    const write = () => {
+      if (this.done) return;
+      (chunk.stream === "stdout" ? this.stdout : this.stderr).push(chunk.data);
+      this.playChunks(index + 1);
+    };
+    const switched = index > 0 && this.reply.chunks[index - 1]?.stream !== chunk.stream;
+    if (chunk.delayMs > 0) this.timer = after(chunk.delayMs, write);
+    else if (switched) this.timer = nextTurn(write);
+    else write();
   }
 
   private playLines(index: number): void {

@@ -44,6 +44,8 @@ interface Rule {
 export class ScriptedRunner extends BaseRunner {
   private readonly rules: Rule[] = [];
   private fallbackReply: Reply | undefined;
+  /** @internal True for replays of recorded runs: they publish nothing on the lifecycle channels. */
+  protected readonly silent: boolean = false;
 
   /** Answers `reply` to every command whose program equals `pattern[0]` and whose args start with the rest. */
   on(pattern: string | readonly string[], reply: Reply): this {
@@ -134,6 +136,7 @@ export class ScriptedRunner extends BaseRunner {
     return startRun(spec, () => new ScriptedDriver(reply.data, { interactive }), {
       killTreeOnExit: true,
       closeStdin: bulk,
+      silent: this.silent,
     });
   }
 }
