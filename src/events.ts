@@ -56,3 +56,37 @@ export interface TeardownEvent {
 export function publish<T extends object>(ch: (typeof channels)[keyof typeof channels], make: () => T): void {
   if (ch.hasSubscribers) ch.publish(make());
 }
+
+/**
+ * @internal What verbose mode shows beyond a payload (argv, cwd, the stderr tail). Kept beside
+ * the payload in a WeakMap, never in it, so every other subscriber sees only the fields above;
+ * and only looked up while a verbose subscriber wants it.
+ */
+export interface RunDetails {
+  readonly args: readonly string[];
+  readonly cwd: string | undefined;
+  readonly okCodes: readonly number[];
+  readonly timeoutMs: number | undefined;
+  readonly inactivityTimeoutMs: number | undefined;
+  /** The last non-empty line of captured stderr; meaningful once the run is over. */
+  stderrTail(): string;
+}
+
+const detailsByPayload = new WeakMap<object, RunDetails>();
+let detailWanters = 0;
+
+/** @internal A verbose subscriber starts (true) or stops (false) wanting details. */
+export function wantDetails(wanted: boolean): void {
+  detailWanters = Math.max(0, detailWanters + (wanted ? 1 : -1));
+}
+
+/** @internal Files the run's details beside a payload, when someone wants them. */
+export function withDetails<T extends object>(payload: T, details: () => RunDetails): T {
+  if (detailWanters > 0) detailsByPayload.set(payload, details());
+  return payload;
+}
+
+/** @internal The details filed beside a payload. */
+export function detailsOf(payload: object): RunDetails | undefined {
+  return detailsByPayload.get(payload);
+}

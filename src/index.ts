@@ -98,3 +98,8 @@ export type { SupervisorConfig, SupervisorOptions } from "./supervisor/options.j
 export { RestartPolicy, StopReason } from "./supervisor/restart-policy.js";
 export type { StopOptions, SupervisionSession } from "./supervisor/session.js";
 export { type RunOptions, Supervisor } from "./supervisor/supervisor.js";
+export { type VerboseHandle, type VerboseOptions, verbose } from "./verbose/verbose.js";
+
+import { verboseFromEnvironment } from "./verbose/from-env.js";
+
+verboseFromEnvironment();

@@ -13,8 +13,8 @@
 import { type Duration, parseDuration } from "../command/duration.js";
 import type { CommandSpec } from "../command/spec.js";
 import { stopTree, TREE_GONE_BOUND_MS } from "../containment/stop.js";
-import { CancelledError, InvalidInputError, type OutputStream } from "../errors.js";
-import { channels, publish, type TeardownEvent } from "../events.js";
+import { CancelledError, InvalidInputError, lastLine, type OutputStream } from "../errors.js";
+import { channels, publish, type RunDetails, type TeardownEvent, withDetails } from "../events.js";
 import { LineQueue } from "../io/line-queue.js";
 import { OutputPump } from "../io/output-pump.js";
 import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
@@ -267,7 +267,27 @@ export class RunningProcess implements AsyncDisposable {
   }
 
   private publish<T extends object>(ch: (typeof channels)[keyof typeof channels], make: () => T): void {
-    if (!this.silent) publish(ch, make);
+    if (!this.silent) publish(ch, () => withDetails(make(), () => this.details()));
+  }
+
+  private runDetails: RunDetails | undefined;
+  /** One object per run, so a verbose subscriber can pair a spawn with its exit. */
+  private details(): RunDetails {
+    const spec = this.spec;
+    this.runDetails ??= {
+      args: spec.args,
+      cwd: spec.cwd,
+      okCodes: spec.okCodes,
+      timeoutMs: spec.timeoutMs,
+      inactivityTimeoutMs: spec.inactivityTimeoutMs,
+      stderrTail: () => {
+        const bytes = this.stderrPump.bytes();
+        return lastLine(
+          new TextDecoder(spec.encoding).decode(bytes.subarray(Math.max(0, bytes.length - 4096))),
+        );
+      },
+    };
+    return this.runDetails;
   }
 
   // ── control ──────────────────────────────────────────────────────────────
