@@ -1,5 +1,5 @@
 /**
- * Runs every ```ts run block of docs/supervision.md and docs/testing.md as written (with
+ * Runs every ```ts run block of docs/supervision.md, testing.md, clients.md and verbose.md as written (with
  * "processkit" mapped to the sources). A `console.log(…); // → expected` line is checked:
  * its output must equal the expected text (quotes dropped).
  */
@@ -57,7 +57,7 @@ function prepare(code: string, index: number): { source: string; expected: numbe
   return { source: `${source}\nexport {};\n`, expected };
 }
 
-for (const file of ["docs/supervision.md", "docs/testing.md"]) {
+for (const file of ["docs/supervision.md", "docs/testing.md", "docs/clients.md", "docs/verbose.md"]) {
   describe(file, () => {
     for (const block of blocks(file)) {
       it(`the example at line ${block.line} runs as documented`, async () => {
