@@ -2,6 +2,7 @@
 export type { MatchOptions } from "./cassette/call-key.js";
 export type { ReplayTiming } from "./cassette/replay.js";
 export type { OutputRedactor } from "./cassette/run-capture.js";
+export { type DryRunOptions, DryRunRunner } from "./dry-run-runner.js";
 export {
   CASSETTE_ENV,
   type CassetteMode,

@@ -38,7 +38,7 @@ import { lockCassette, readCassette, unlockCassette, writeAtomically } from "./c
 import { parseCassette, type RecordedCall, type RecordedEnd, serialize } from "./cassette/format.js";
 import { type ReplayTiming, replyFor } from "./cassette/replay.js";
 import { type Kept, type OutputRedactor, RunCapture, round } from "./cassette/run-capture.js";
-import { ScriptedRunner } from "./scripted-runner.js";
+import { SilentScript } from "./silent-script.js";
 
 export type CassetteMode = "record" | "replay" | "auto";
 
@@ -62,11 +62,6 @@ export interface RecordReplayOptions {
 
 const KNOWN_OPTIONS = new Set(["mode", "runner", "match", "redactArgs", "redactOutput", "timing"]);
 type Primitive = "output" | "outputBytes" | "start";
-
-/** Replays publish nothing: there is no process, so there is no spawn (or exit) to report. */
-class ReplayScript extends ScriptedRunner {
-  protected override readonly silent = true;
-}
 
 export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
   /** The cassette file. */
@@ -174,7 +169,8 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
 
   private async replay(verb: Primitive, command: Command, key: CallKey): Promise<unknown> {
     const call = this.take(await this.load(), key);
-    const script = new ReplayScript().fallback(replyFor(call, this.timing, verb !== "start"));
+    // Replays publish nothing: there is no process, so there is no spawn (or exit) to report.
+    const script = new SilentScript().fallback(replyFor(call, this.timing, verb !== "start"));
     return script[verb](command);
   }
 
