@@ -3,14 +3,14 @@
  * args, cwd, env, timeout, retry, cancel signal, output limit, runner …) are applied to a base
  * `Command` once; every call appends its args to that base, so whatever the call sets on the
  * returned `Command` afterwards wins over a default (builder calls made later override earlier
- * ones). Every verb of the runner seam is on the client, derived from the one verb table.
+ * ones). Every verb of the runner seam is on the client, attached from the one verb list.
  */
 import { Command } from "../command/command.js";
 import { applyOptions } from "../command/options.js";
 import { defaultRunner } from "../runner/job-runner.js";
 import type { ProcessRunner } from "../runner/runner.js";
 import { type CliClientOptions, checkClientOptions, mergeClientOptions } from "./client-options.js";
-import { attachVerbs, type ClientVerbs } from "./client-verbs.js";
+import { attachClientVerbs, type ClientVerbs } from "./client-verbs.js";
 
 // The verbs are attached to the prototype below from the verb table; this merge gives them types.
 export interface CliClient extends ClientVerbs {}
@@ -64,4 +64,4 @@ function baseCommand(program: string, options: CliClientOptions): Command {
   return applyOptions(new Command(program, args ?? []), commandOptions);
 }
 
-attachVerbs(CliClient.prototype as unknown as Parameters<typeof attachVerbs>[0]);
+attachClientVerbs(CliClient.prototype as unknown as Parameters<typeof attachClientVerbs>[0]);

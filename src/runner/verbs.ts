@@ -24,11 +24,9 @@ import {
   SignalledError,
   TimeoutError,
 } from "../errors.js";
-import type { RunningProcess } from "../process/running-process.js";
 import type { Outcome, ProcessResult } from "../result.js";
 import { describeJsonError } from "./json-error.js";
 import { retrying } from "./retry.js";
-import type { ProcessRunner } from "./runner.js";
 
 /** What `firstLine` needs of a started run: a `RunningProcess`, or a started `Pipeline`. */
 export interface LineSource {
@@ -172,23 +170,3 @@ function requirePipedStdout(command: Command, verb: string): void {
     );
   }
 }
-
-/**
- * Every verb by name, each as `(runner, command, ...its own parameters)`: the table a surface
- * that dispatches verbs by name (`CliClient`) is built from, so a verb added here reaches it too.
- */
-export const VERBS = {
-  output: (runner: ProcessRunner, command: Command): Promise<ProcessResult<string>> => runner.output(command),
-  outputBytes: (runner: ProcessRunner, command: Command): Promise<ProcessResult<Uint8Array>> =>
-    runner.outputBytes(command),
-  start: (runner: ProcessRunner, command: Command): Promise<RunningProcess> => runner.start(command),
-  run,
-  checked,
-  exitCode,
-  probe,
-  parse,
-  json,
-  firstLine,
-} as const;
-
-export type VerbName = keyof typeof VERBS;
