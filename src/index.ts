@@ -100,6 +100,7 @@ export type { StopOptions, SupervisionSession } from "./supervisor/session.js";
 export { type RunOptions, Supervisor } from "./supervisor/supervisor.js";
 export { type VerboseHandle, type VerboseOptions, verbose } from "./verbose/verbose.js";
 
+// PROCESSKIT_DEBUG, read once at import (package.json lists this file under sideEffects for bundlers).
 import { verboseFromEnvironment } from "./verbose/from-env.js";
 
 verboseFromEnvironment();
