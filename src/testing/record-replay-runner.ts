@@ -81,6 +81,8 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
   private locked: Promise<void> | undefined;
   private readonly recorded: (RecordedCall | undefined)[] = [];
   private writing: Promise<void> = Promise.resolve();
+  /** Started runs still being recorded: `close()` waits for them, so no write comes after the unlock. */
+  private readonly inFlight = new Set<Promise<void>>();
   private backgroundFailure: unknown;
 
   constructor(path: string, options: RecordReplayOptions = {}) {
@@ -115,8 +117,13 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
     return this.call("start", command) as Promise<RunningProcess>;
   }
 
-  /** Waits for pending cassette writes and releases the recording lock. Rethrows a failed write. */
+  /**
+   * Waits for started runs still being recorded and for pending cassette writes, then releases
+   * the recording lock. Rethrows a failed write. (A started run that never ends keeps it waiting:
+   * kill what you start.)
+   */
   async close(): Promise<void> {
+    await Promise.all(this.inFlight);
     await this.writing.catch(() => {});
     await unlockCassette(this.path);
     this.throwBackgroundFailure();
@@ -273,7 +280,7 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
     proc.kill = stopping(proc.kill);
     proc.shutdown = stopping(proc.shutdown);
     proc.signal = stopping(proc.signal);
-    void proc
+    const recording = proc
       .finish()
       .then(
         (finished) => {
@@ -291,7 +298,9 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
       )
       .catch((error: unknown) => {
         this.backgroundFailure ??= error;
-      });
+      })
+      .finally(() => this.inFlight.delete(recording));
+    this.inFlight.add(recording);
   }
 
   /** Rewrites the cassette from the calls recorded so far (in call order), one write at a time. */

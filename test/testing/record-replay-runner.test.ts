@@ -340,6 +340,39 @@ describe("RecordReplayRunner", () => {
     }
   });
 
+  it("a retried command records one call per attempt and replays them in the same order", async () => {
+    const flaky = new ScriptedRunner().onSequence(
+      ["deploy"],
+      [Reply.fail(1, "busy\n"), Reply.ok("deployed\n")],
+    );
+    const deploy = new Command("deploy").retry({ attempts: 2, delay: 0 });
+    const recorder = new RecordReplayRunner(cassette, { runner: flaky, mode: "record" });
+    expect(await recorder.run(deploy)).toBe("deployed");
+    await recorder.close();
+    const calls = JSON.parse(readFileSync(cassette, "utf8")).calls;
+    expect(calls.map((c: { end: { code: number } }) => c.end.code)).toEqual([1, 0]);
+    const replayer = new RecordReplayRunner(cassette, { mode: "replay" });
+    expect(await replayer.run(deploy)).toBe("deployed");
+    await expect(replayer.run(deploy.retry({ attempts: 1 }))).resolves.toBe("deployed"); // the last repeats
+  });
+
+  it("close() waits for a started run still being recorded, so nothing is written after the unlock", async () => {
+    const recorder = new RecordReplayRunner(cassette, { mode: "record" });
+    const proc = await recorder.start(node(`setTimeout(() => console.log("late"), 300)`));
+    const closed = recorder.close();
+    let done = false;
+    void closed.then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toBe(false);
+    expect(existsSync(`${cassette}.lock`)).toBe(true);
+    await proc.finish();
+    await closed;
+    expect(existsSync(`${cassette}.lock`)).toBe(false);
+    expect(JSON.parse(readFileSync(cassette, "utf8")).calls[0].events[0].text).toBe("late\n");
+  });
+
   it("bad options are typed errors naming the option", () => {
     expect(() => new RecordReplayRunner("")).toThrow(InvalidInputError);
     expect(() => new RecordReplayRunner(cassette, { mdoe: "record" } as never)).toThrow(
