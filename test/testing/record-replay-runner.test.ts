@@ -256,30 +256,26 @@ describe("RecordReplayRunner", () => {
   });
 
   it("firstLine and a cancel: runs that did not end on their own replay until the same thing ends them", async () => {
-    const recorder = new RecordReplayRunner(cassette, { mode: "record" });
     const ticker = () => node(`let i = 0; setInterval(() => console.log("tick " + i++), 20)`);
-    expect(await recorder.firstLine(ticker(), (l) => l === "tick 2")).toBe("tick 2");
-    const controller = new AbortController();
-    const cancelled = recorder.output(
-      ticker()
-        .cancelOn(controller.signal)
-        .onStdoutLine((l) => l === "tick 1" && controller.abort("enough")),
-    );
-    await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+    /** firstLine stops the run after its match; the second run is cancelled from its own line handler. */
+    const both = async (runner: RecordReplayRunner) => {
+      expect(await runner.firstLine(ticker(), (l) => l === "tick 2")).toBe("tick 2");
+      const controller = new AbortController();
+      const cancelled = runner.output(
+        ticker()
+          .cancelOn(controller.signal)
+          .onStdoutLine((l) => l === "tick 1" && controller.abort("enough")),
+      );
+      await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
+    };
+    const recorder = new RecordReplayRunner(cassette, { mode: "record" });
+    await both(recorder);
     await recorder.close();
     const calls = JSON.parse(readFileSync(cassette, "utf8")).calls;
     expect(calls.map((c: { end: { kind: string } }) => c.end.kind)).toEqual(["pending", "pending"]);
 
     watch = watchChannels();
-    const replayer = new RecordReplayRunner(cassette, { mode: "replay" });
-    expect(await replayer.firstLine(ticker(), (l) => l === "tick 2")).toBe("tick 2");
-    const again = new AbortController();
-    const replayed = replayer.output(
-      ticker()
-        .cancelOn(again.signal)
-        .onStdoutLine((l) => l === "tick 1" && again.abort("enough")),
-    );
-    await expect(replayed).rejects.toBeInstanceOf(CancelledError);
+    await both(new RecordReplayRunner(cassette, { mode: "replay" }));
     expect(watch.events).toEqual([]);
   });
 
