@@ -156,7 +156,7 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
       program: spec.program,
       args: this.redactedArgs(spec),
       cwd: spec.cwd ?? null,
-      stdin: await stdinKey(spec.stdin),
+      stdin: await stdinKey(spec.stdin, this.match.stdin),
     };
   }
 

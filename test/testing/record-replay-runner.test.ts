@@ -146,6 +146,19 @@ describe("RecordReplayRunner", () => {
     expect(await loose.run(git("/b", "two"))).toBe("ok");
   });
 
+  it("with match.stdin off, no hash of stdin is written", async () => {
+    const recorder = new RecordReplayRunner(cassette, {
+      runner: scriptedGit(),
+      mode: "record",
+      match: { stdin: false },
+    });
+    await recorder.run(new Command("git", ["credential", "approve"]).stdin("password=1234\n"));
+    await recorder.close();
+    const text = readFileSync(cassette, "utf8");
+    expect(text).not.toContain("sha256:");
+    expect(JSON.parse(text).calls[0].stdin).toBe("unhashed");
+  });
+
   it("auto records when the cassette is absent and replays when present; the env var forces a mode", async () => {
     const first = new RecordReplayRunner(cassette, { runner: scriptedGit("v1") });
     expect(await first.run(new Command("git", ["version"]))).toBe("v1");

@@ -25,9 +25,11 @@ export interface MatchOptions {
 /**
  * A stable description of stdin. Replayable sources are hashed by content (a file by what it
  * holds now); a one-shot source (a generator, an async iterable, a Readable) cannot be read
- * without consuming it, so it is matched by kind only.
+ * without consuming it, so it is matched by kind only. `hash: false` (stdin not matched)
+ * writes no hash at all: a short secret fed on stdin could be guessed back from its hash.
  */
-export async function stdinKey(spec: StdinSpec): Promise<string> {
+export async function stdinKey(spec: StdinSpec, hash: boolean): Promise<string> {
+  if (!hash) return spec.kind === "closed" || spec.kind === "ignore" ? "none" : "unhashed";
   switch (spec.kind) {
     case "closed":
     case "ignore":

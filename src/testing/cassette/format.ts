@@ -33,7 +33,7 @@ export interface RecordedCall {
   readonly program: string;
   readonly args: readonly string[];
   readonly cwd: string | null;
-  /** "none", "inherit", "interactive", "stream" (a one-shot source, not hashed) or "sha256:<hex>". */
+  /** "none", "inherit", "interactive", "stream" (a one-shot source), "unhashed" (not matched) or "sha256:<hex>". */
   readonly stdin: string;
   readonly envNames: readonly string[];
   readonly durationMs: number;
