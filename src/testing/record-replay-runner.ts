@@ -75,7 +75,7 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
   private readonly timing: ReplayTiming;
   private resolved: Promise<"record" | "replay"> | undefined;
   // replaying
-  private cassette: Promise<RecordedCall[]> | undefined;
+  private cassette: Promise<RecordedCall[] | undefined> | undefined;
   private readonly consumed = new Set<number>();
   // recording
   private locked: Promise<void> | undefined;
@@ -175,22 +175,24 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
   // ── replay ─────────────────────────────────────────────────────────────────
 
   private async replay(verb: Primitive, command: Command, key: CallKey): Promise<unknown> {
-    const call = this.take(await this.load(), key);
+    const calls = await this.load();
+    if (calls === undefined) {
+      throw new CassetteMissError(
+        key.program,
+        `cassette ${this.path} does not exist (record it: ${CASSETTE_ENV}=record)`,
+      );
+    }
+    const call = this.take(calls, key);
     // Replays publish nothing: there is no process, so there is no spawn (or exit) to report.
     const script = new SilentScript().fallback(replyFor(call, this.timing, verb !== "start"));
     return script[verb](command);
   }
 
-  private load(): Promise<RecordedCall[]> {
-    this.cassette ??= readCassette(this.path).then((text) => {
-      if (text === undefined) {
-        throw new CassetteMissError(
-          "",
-          `cassette ${this.path} does not exist (record it: ${CASSETTE_ENV}=record)`,
-        );
-      }
-      return parseCassette(text, this.path);
-    });
+  /** The recorded calls, read and checked once; undefined when there is no cassette file. */
+  private load(): Promise<RecordedCall[] | undefined> {
+    this.cassette ??= readCassette(this.path).then((text) =>
+      text === undefined ? undefined : parseCassette(text, this.path),
+    );
     return this.cassette;
   }
 

@@ -400,7 +400,7 @@ describe("RecordReplayRunner", () => {
   it("replay of a missing cassette is a CassetteMissError saying how to record it", async () => {
     const runner = new RecordReplayRunner(cassette, { mode: "replay" });
     await expect(runner.run(new Command("git"))).rejects.toThrow(
-      /does not exist \(record it: PROCESSKIT_CASSETTE=record\)/,
+      /^git: cassette .* does not exist \(record it: PROCESSKIT_CASSETTE=record\)$/,
     );
   });
 });
