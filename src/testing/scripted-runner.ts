@@ -44,7 +44,7 @@ interface Rule {
 export class ScriptedRunner extends BaseRunner {
   private readonly rules: Rule[] = [];
   private fallbackReply: Reply | undefined;
-  /** @internal True for replays of recorded runs: they publish nothing on the lifecycle channels. */
+  /** @internal True for stand-ins that spawn nothing (cassette replays, dry runs): they publish nothing on the lifecycle channels. */
   protected readonly silent: boolean = false;
 
   /** Answers `reply` to every command whose program equals `pattern[0]` and whose args start with the rest. */
