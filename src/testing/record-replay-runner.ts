@@ -9,6 +9,7 @@
  * (never spawn; a call the cassette lacks is a `CassetteMissError`), "auto" (replay when the
  * cassette exists, else record). `PROCESSKIT_CASSETTE=record|replay|auto` overrides the mode.
  */
+import { resolve } from "node:path";
 import type { Command } from "../command/command.js";
 import type { CommandSpec } from "../command/spec.js";
 import { SPEC } from "../command/spec.js";
@@ -64,7 +65,7 @@ const KNOWN_OPTIONS = new Set(["mode", "runner", "match", "redactArgs", "redactO
 type Primitive = "output" | "outputBytes" | "start";
 
 export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
-  /** The cassette file. */
+  /** The cassette file (absolute, so two spellings of one file share one lock). */
   readonly path: string;
   /** The mode asked for, after `PROCESSKIT_CASSETTE`. */
   readonly mode: CassetteMode;
@@ -87,9 +88,10 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
 
   constructor(path: string, options: RecordReplayOptions = {}) {
     super();
-    this.path = checkText(path, "cassette", "");
-    if (this.path.length === 0)
+    if (checkText(path, "cassette", "").length === 0) {
       throw new InvalidInputError("cassette", "cassette: the path must not be empty");
+    }
+    this.path = resolve(path);
     checkOptions(options);
     this.mode = forcedMode() ?? checkMode(options.mode ?? "auto", "mode");
     this.inner = options.runner ?? defaultRunner();
@@ -125,6 +127,7 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
   async close(): Promise<void> {
     await Promise.all(this.inFlight);
     await this.writing.catch(() => {});
+    this.locked = undefined; // a later recorded call takes the lock again
     await unlockCassette(this.path);
     this.throwBackgroundFailure();
   }

@@ -208,6 +208,11 @@ describe("RecordReplayRunner", () => {
     await expect(two.run(new Command("git", ["status"]))).rejects.toThrow(
       /another recorder in this process is recording it/,
     );
+    const relative = new RecordReplayRunner(`${cassette}/../calls.cassette.json`, {
+      runner: scriptedGit(),
+      mode: "record",
+    });
+    await expect(relative.run(new Command("git", ["status"]))).rejects.toThrow(/another recorder/);
     await one.close();
     expect(await two.run(new Command("git", ["status"]))).toBe("ok");
     await two.close();
