@@ -242,19 +242,21 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
     const spec = command[SPEC];
     const slot = this.recorded.push(undefined) - 1;
     const capture = new RunCapture(command);
-    const save = (end: RecordedEnd, durationMs: number, kept: { stdout: Kept; stderr: Kept }) => {
+    /** `durationMs` undefined: the run gave none (it failed), so it lasted as long as we waited. */
+    const save = (end: RecordedEnd, durationMs: number | undefined, kept: { stdout: Kept; stderr: Kept }) => {
+      durationMs ??= capture.elapsed();
       this.recorded[slot] = {
         ...key,
         envNames: [...spec.envOverrides.keys()],
         durationMs: round(durationMs),
         end,
-        events: capture.events(kept, this.redactOutput),
+        events: capture.events(kept, this.redactOutput, durationMs),
       };
       return this.flush();
     };
     const failed = async (error: unknown): Promise<never> => {
       const end = endOfError(error);
-      if (end !== undefined) await save(end, capture.elapsed(), { stdout: undefined, stderr: undefined });
+      if (end !== undefined) await save(end, undefined, { stdout: undefined, stderr: undefined });
       throw error;
     };
     if (verb === "start") {
@@ -273,7 +275,11 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
   /** Saves a started run once it is over; a run its caller stopped is recorded as not ending on its own. */
   private watch(
     proc: RunningProcess,
-    save: (end: RecordedEnd, durationMs: number, kept: { stdout: Kept; stderr: Kept }) => Promise<void>,
+    save: (
+      end: RecordedEnd,
+      durationMs: number | undefined,
+      kept: { stdout: Kept; stderr: Kept },
+    ) => Promise<void>,
   ): void {
     let settled = false;
     let stoppedByCaller = false;
@@ -298,7 +304,9 @@ export class RecordReplayRunner extends BaseRunner implements AsyncDisposable {
         (error: unknown) => {
           settled = true;
           const end = endOfError(error);
-          return end === undefined ? undefined : save(end, 0, { stdout: undefined, stderr: undefined });
+          return end === undefined
+            ? undefined
+            : save(end, undefined, { stdout: undefined, stderr: undefined });
         },
       )
       .catch((error: unknown) => {

@@ -307,6 +307,16 @@ describe("RecordReplayRunner", () => {
     );
   });
 
+  it("recorded times are from the start of the run (setup before the spawn is not counted)", async () => {
+    const recorder = new RecordReplayRunner(cassette, { mode: "record" });
+    await recorder.run(new Command("sh", ["-c", "echo a; sleep 0.2; echo b"]));
+    await recorder.close();
+    const [call] = JSON.parse(readFileSync(cassette, "utf8")).calls;
+    const [a, b] = call.events as { at: number }[];
+    expect(b!.at - a!.at).toBeGreaterThanOrEqual(150); // the sleep, whatever the machine's load
+    expect(b!.at).toBeLessThanOrEqual(call.durationMs);
+  });
+
   it('timing "recorded" keeps the recorded pauses (fake timers)', async () => {
     writeFileSync(
       cassette,

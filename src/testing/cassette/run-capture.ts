@@ -42,7 +42,17 @@ export class RunCapture {
     return performance.now() - this.started;
   }
 
-  events(kept: { stdout: Kept; stderr: Kept }, redact: OutputRedactor | undefined): RecordedEvent[] {
+  /**
+   * The recorded lines, timed from the start of the run. Our clock started before the runner
+   * set the run up (the first run of a process also creates its owner container), so the setup
+   * — what this clock saw beyond the run's own `durationMs` — is taken off every time.
+   */
+  events(
+    kept: { stdout: Kept; stderr: Kept },
+    redact: OutputRedactor | undefined,
+    durationMs: number,
+  ): RecordedEvent[] {
+    const setup = Math.max(0, this.elapsed() - durationMs);
     const pieces = {
       stdout: piecesOf(this.linesOf("stdout"), kept.stdout),
       stderr: piecesOf(this.linesOf("stderr"), kept.stderr),
@@ -50,7 +60,7 @@ export class RunCapture {
     const next = { stdout: 0, stderr: 0 };
     return this.noted.map(({ at, stream }) => {
       const piece = pieces[stream][next[stream]++] as string | Uint8Array;
-      return toEvent(round(at), stream, piece, redact);
+      return toEvent(round(Math.max(0, at - setup)), stream, piece, redact);
     });
   }
 
