@@ -98,7 +98,8 @@ export type { SupervisorConfig, SupervisorOptions } from "./supervisor/options.j
 export { RestartPolicy, StopReason } from "./supervisor/restart-policy.js";
 export type { StopOptions, SupervisionSession } from "./supervisor/session.js";
 export { type RunOptions, Supervisor } from "./supervisor/supervisor.js";
-export { type VerboseHandle, type VerboseOptions, verbose } from "./verbose/verbose.js";
+export { type VerboseHandle, verbose } from "./verbose/verbose.js";
+export type { ArgsOption, VerboseOptions } from "./verbose/verbose-options.js";
 
 // PROCESSKIT_DEBUG, read once at import (package.json lists this file under sideEffects for bundlers).
 import { verboseFromEnvironment } from "./verbose/from-env.js";

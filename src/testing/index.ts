@@ -1,7 +1,5 @@
 /** processkit/testing: test doubles for the runner seam. Every verb works on them. */
-export type { MatchOptions } from "./cassette/call-key.js";
-export type { ReplayTiming } from "./cassette/replay.js";
-export type { OutputRedactor } from "./cassette/run-capture.js";
+export type { MatchOptions, OutputRedactor, ReplayTiming } from "./cassette/options.js";
 export { type DryRunOptions, DryRunRunner } from "./dry-run-runner.js";
 export {
   CASSETTE_ENV,

@@ -27,18 +27,12 @@ import type { Outcome, ProcessResult } from "../result.js";
 import { BaseRunner } from "../runner/base-runner.js";
 import { defaultRunner } from "../runner/job-runner.js";
 import type { ProcessRunner } from "../runner/runner.js";
-import {
-  type CallKey,
-  distance,
-  type MatchOptions,
-  sameCall,
-  showCall,
-  stdinKey,
-} from "./cassette/call-key.js";
+import { type CallKey, distance, sameCall, showCall, stdinKey } from "./cassette/call-key.js";
 import { lockCassette, readCassette, unlockCassette, writeAtomically } from "./cassette/cassette-file.js";
 import { parseCassette, type RecordedCall, type RecordedEnd, serialize } from "./cassette/format.js";
-import { type ReplayTiming, replyFor } from "./cassette/replay.js";
-import { type Kept, type OutputRedactor, RunCapture, round } from "./cassette/run-capture.js";
+import type { MatchOptions, OutputRedactor, ReplayTiming } from "./cassette/options.js";
+import { replyFor } from "./cassette/replay.js";
+import { type Kept, RunCapture, round } from "./cassette/run-capture.js";
 import { SilentScript } from "./silent-script.js";
 
 export type CassetteMode = "record" | "replay" | "auto";

@@ -10,8 +10,7 @@
  */
 import { quoteArg } from "../command/quote.js";
 import type { ExitEvent, RunDetails, SpawnEvent } from "../events.js";
-
-export type ArgsOption = boolean | ((args: readonly string[], program: string) => readonly string[]);
+import type { ArgsOption } from "./verbose-options.js";
 
 export interface LineStyle {
   readonly color: boolean;

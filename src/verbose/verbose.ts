@@ -7,19 +7,8 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { describe } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 import { detailsOf, type ExitEvent, type RunDetails, type SpawnEvent, wantDetails } from "../events.js";
-import { type ArgsOption, exitLine, type LineStyle, spawnLine } from "./verbose-line.js";
-
-export interface VerboseOptions {
-  /**
-   * Show the args: `false` (default: the program only — args can carry secrets), `true`, or a
-   * hook that returns the args to show (`(args) => args.map(a => a.startsWith("--token=") ? "--token=***" : a)`).
-   */
-  args?: ArgsOption;
-  /** Where each line goes (default: `process.stderr`). Gets the line without its newline. */
-  write?: (line: string) => void;
-  /** ANSI colors (default: without `write`, when stderr is a terminal and `NO_COLOR` is not set). */
-  color?: boolean;
-}
+import { exitLine, type LineStyle, spawnLine } from "./verbose-line.js";
+import type { VerboseOptions } from "./verbose-options.js";
 
 export interface VerboseHandle extends Disposable {
   /** Unsubscribes. Idempotent. */

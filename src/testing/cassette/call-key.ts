@@ -7,19 +7,13 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { quoteArg } from "../../command/quote.js";
 import type { StdinSpec } from "../../command/spec.js";
+import type { MatchOptions } from "./options.js";
 
 export interface CallKey {
   readonly program: string;
   readonly args: readonly string[];
   readonly cwd: string | null;
   readonly stdin: string;
-}
-
-export interface MatchOptions {
-  /** Match on the working directory (default true). Off when recordings are made in temp dirs. */
-  cwd?: boolean;
-  /** Match on a hash of what stdin feeds (default true). */
-  stdin?: boolean;
 }
 
 /**

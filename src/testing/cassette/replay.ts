@@ -6,8 +6,7 @@
 import type { ReplyChunk, Reply as ReplyType } from "../reply.js";
 import { Reply } from "../reply.js";
 import type { RecordedCall, RecordedEvent } from "./format.js";
-
-export type ReplayTiming = "instant" | "recorded";
+import type { ReplayTiming } from "./options.js";
 
 /**
  * @param bulk a bulk verb (`output`, `run` …): a recorded timeout then answers at once, like

@@ -7,8 +7,7 @@
 import type { Command } from "../../command/command.js";
 import { SPEC } from "../../command/spec.js";
 import type { RecordedEvent } from "./format.js";
-
-export type OutputRedactor = (line: string, stream: "stdout" | "stderr") => string;
+import type { OutputRedactor } from "./options.js";
 
 interface Noted {
   readonly at: number;
