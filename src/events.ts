@@ -68,6 +68,8 @@ export interface RunDetails {
   readonly okCodes: readonly number[];
   readonly timeoutMs: number | undefined;
   readonly inactivityTimeoutMs: number | undefined;
+  /** During the spawn event only: every output line of the run also goes to `tap`. */
+  tapLines(tap: (stream: "stdout" | "stderr", line: string) => void): void;
   /** The last non-empty line of captured stderr; meaningful once the run is over. */
   stderrTail(): string;
 }

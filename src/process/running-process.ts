@@ -13,7 +13,7 @@
 import { type Duration, parseDuration } from "../command/duration.js";
 import type { CommandSpec } from "../command/spec.js";
 import { stopTree, TREE_GONE_BOUND_MS } from "../containment/stop.js";
-import { CancelledError, InvalidInputError, lastLine, type OutputStream } from "../errors.js";
+import { CancelledError, InvalidInputError, type OutputStream } from "../errors.js";
 import { channels, publish, type RunDetails, type TeardownEvent, withDetails } from "../events.js";
 import { LineQueue } from "../io/line-queue.js";
 import { OutputPump } from "../io/output-pump.js";
@@ -37,6 +37,7 @@ import {
 } from "./readiness/wait-for-line.js";
 import { checkPath, waitForPath as waitForPathProbe } from "./readiness/wait-for-path.js";
 import { checkPort, type PortTarget, waitForPort as waitForPortProbe } from "./readiness/wait-for-port.js";
+import { describeRun, type LineTap, withTaps } from "./run-details.js";
 import { resultOf, type Settlement, textOf, throwIfFailed } from "./settlement.js";
 import { after, type Cancellable, InactivityTimer } from "./timer.js";
 
@@ -135,8 +136,17 @@ export class RunningProcess implements AsyncDisposable {
       onActivity: inactivity === undefined ? undefined : () => inactivity.touch(),
       onOverflow: (stream: OutputStream) => this.onOverflow(stream),
     });
-    this.stdoutPump = new OutputPump("stdout", driver.stdout, pumpOptions(spec.stdoutLineHandlers));
-    this.stderrPump = new OutputPump("stderr", driver.stderr, pumpOptions(spec.stderrLineHandlers));
+    // A verbose subscriber that asked for the output during the spawn event taps the lines here.
+    this.stdoutPump = new OutputPump(
+      "stdout",
+      driver.stdout,
+      pumpOptions(withTaps(spec.stdoutLineHandlers, "stdout", this.lineTaps)),
+    );
+    this.stderrPump = new OutputPump(
+      "stderr",
+      driver.stderr,
+      pumpOptions(withTaps(spec.stderrLineHandlers, "stderr", this.lineTaps)),
+    );
 
     const interactive = spec.stdin.kind === "interactive";
     this.stdin = new PipeStdin(interactive ? driver.stdin : null, spec.program);
@@ -271,22 +281,10 @@ export class RunningProcess implements AsyncDisposable {
   }
 
   private runDetails: RunDetails | undefined;
+  private readonly lineTaps: LineTap[] = [];
   /** One object per run, so a verbose subscriber can pair a spawn with its exit. */
   private details(): RunDetails {
-    const spec = this.spec;
-    this.runDetails ??= {
-      args: spec.args,
-      cwd: spec.cwd,
-      okCodes: spec.okCodes,
-      timeoutMs: spec.timeoutMs,
-      inactivityTimeoutMs: spec.inactivityTimeoutMs,
-      stderrTail: () => {
-        const bytes = this.stderrPump.bytes();
-        return lastLine(
-          new TextDecoder(spec.encoding).decode(bytes.subarray(Math.max(0, bytes.length - 4096))),
-        );
-      },
-    };
+    this.runDetails ??= describeRun(this.spec, () => this.stderrPump.bytes(), this.lineTaps);
     return this.runDetails;
   }
 

@@ -4,6 +4,7 @@
  *   [17:02:11.043] processkit #3 spawn git log --oneline (pid 4711, cgroup-v2, cwd /repo)
  *   [17:02:11.061] processkit #3 exit  git ✔ exited 0 in 18 ms
  *   [17:02:12.500] processkit #4 exit  git ✖ exited 128 in 9 ms: fatal: not a git repository
+ *   [17:02:12.490] processkit #4 err   fatal: not a git repository      (with `output: true`)
  *
  * Args appear only when asked for (they can hold secrets), through a redaction hook if given.
  * Env values never appear: nothing here ever sees them.
@@ -62,6 +63,12 @@ export function exitLine(
   const tail = failed && outcome.kind !== "cancelled" ? (details?.stderrTail() ?? "") : "";
   const mark = failed ? paint("✖", "31", style) : paint("✔", "32", style);
   return `${prefix(run, style)} exit  ${event.program} ${mark} ${text}${tail ? `: ${tail}` : ""}`;
+}
+
+/** One output line of a run: `… #3 out  text` (stdout) or `… #3 err  text` (stderr, colored). */
+export function outputLine(run: number, stream: "stdout" | "stderr", line: string, style: LineStyle): string {
+  const label = stream === "stdout" ? dim("out", style) : paint("err", "33", style);
+  return `${prefix(run, style)} ${label}   ${line}`;
 }
 
 function commandText(program: string, details: RunDetails | undefined, style: LineStyle): string {

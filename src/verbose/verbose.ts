@@ -7,7 +7,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import { describe } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 import { detailsOf, type ExitEvent, type RunDetails, type SpawnEvent, wantDetails } from "../events.js";
-import { exitLine, type LineStyle, spawnLine } from "./verbose-line.js";
+import { exitLine, type LineStyle, outputLine, spawnLine } from "./verbose-line.js";
 import type { VerboseOptions } from "./verbose-options.js";
 
 export interface VerboseHandle extends Disposable {
@@ -19,7 +19,7 @@ const SPAWN = "processkit:spawn";
 const EXIT = "processkit:exit";
 
 export function verbose(options: VerboseOptions = {}): VerboseHandle {
-  const { args, write, color } = checkOptions(options);
+  const { args, write, color, output } = checkOptions(options);
   const sink = write ?? ((line: string) => process.stderr.write(`${line}\n`));
   const style: LineStyle = {
     args: args ?? false,
@@ -45,7 +45,9 @@ export function verbose(options: VerboseOptions = {}): VerboseHandle {
   };
   const onSpawn = (message: unknown) => {
     const details = detailsOf(message as object);
-    emit(spawnLine(numberOf(details), message as SpawnEvent, details, style));
+    const run = numberOf(details);
+    emit(spawnLine(run, message as SpawnEvent, details, style));
+    if (output === true) details?.tapLines((stream, line) => emit(outputLine(run, stream, line, style)));
   };
   const onExit = (message: unknown) => {
     const details = detailsOf(message as object);
@@ -70,11 +72,14 @@ function checkOptions(options: unknown): VerboseOptions {
     throw new InvalidInputError("options", `verbose: expected an options object, got ${describe(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== "args" && key !== "write" && key !== "color") {
+    if (key !== "args" && key !== "write" && key !== "color" && key !== "output") {
       throw new InvalidInputError(key, `verbose: unknown option ${JSON.stringify(key)}`);
     }
   }
-  const { args, write, color } = options as VerboseOptions;
+  const { args, write, color, output } = options as VerboseOptions;
+  if (output !== undefined && typeof output !== "boolean") {
+    throw new InvalidInputError("output", `verbose: output must be a boolean, got ${describe(output)}`);
+  }
   if (args !== undefined && typeof args !== "boolean" && typeof args !== "function") {
     throw new InvalidInputError(
       "args",

@@ -98,6 +98,30 @@ describe("verbose()", () => {
     expect(broken.join("\n")).not.toContain(SECRET_ARG);
   });
 
+  it("output: true prints every output line between the spawn and exit lines, in order", async () => {
+    const lines = capture({ output: true });
+    const seen: string[] = [];
+    await new Command("sh", ["-c", "echo one; echo two >&2; echo three"])
+      .onStdoutLine((l) => seen.push(l))
+      .run();
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/ spawn sh /);
+    expect(
+      lines
+        .slice(1, 4)
+        .map((l) => l.replace(/^.*processkit #\d+ /, ""))
+        .sort(),
+    ).toEqual(["err   two", "out   one", "out   three"]);
+    expect(
+      lines
+        .slice(1, 4)
+        .filter((l) => l.includes(" out "))
+        .map((l) => l.slice(-5)),
+    ).toEqual(["  one", "three"]);
+    expect(lines[4]).toMatch(/ exit {2}sh ✔/);
+    expect(seen).toEqual(["one", "three"]); // the command's own handlers are untouched
+  });
+
   it("off costs nothing: no subscriber before verbose() and after stop()", () => {
     expect(hasSubscribers("processkit:spawn")).toBe(false);
     const h = verbose({ write: () => {} });
@@ -142,11 +166,16 @@ describe("PROCESSKIT_DEBUG", () => {
     expect(result.stderr).not.toContain(SECRET_ARG);
   });
 
-  it("=args adds the args; =0 is off; an unknown value says how it was taken", async () => {
+  it("=args adds the args; =full the output too; =0 is off; an unknown value says how it was taken", async () => {
     expect((await child("args")).stderr).toContain(` spawn echo ${SECRET_ARG} (pid`);
+    const full = (await child("full")).stderr;
+    expect(full).toContain(` spawn echo ${SECRET_ARG} (pid`);
+    expect(full).toMatch(/ out {3}argv-sentinel-Lm40\n/);
+    expect(full).toMatch(/ err {3}boom\n/);
+    expect(full).not.toContain(SECRET_ENV);
     expect((await child("0")).stderr).toBe("");
     const odd = (await child("verbose")).stderr;
-    expect(odd).toMatch(/^processkit: PROCESSKIT_DEBUG is not one of 1, args, 0; treating it as 1\n/);
+    expect(odd).toMatch(/^processkit: PROCESSKIT_DEBUG is not one of 1, args, full, 0; treating it as 1\n/);
     expect(odd).toMatch(/ spawn echo \(pid/);
   });
 
