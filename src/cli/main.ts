@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
- * The `processkit` command: run, supervise, batch, with, doctor. Stop signals are caught
+ * The `processkit` command: run, supervise, batch, with, all, doctor. Stop signals are caught
  * before anything else happens (see signals.ts), then the subcommand runs and we end with
  * its status — or, after an interrupt we passed on, by the same signal.
  */
 import { readFileSync } from "node:fs";
 import { ProcessError } from "../index.js";
 import { UsageError } from "./args.js";
+import { allCommand } from "./commands/all.js";
 import { batchCommand } from "./commands/batch.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { runCommand } from "./commands/run.js";
@@ -26,6 +27,7 @@ const SUBCOMMANDS: Readonly<Record<string, Subcommand>> = {
   supervise: superviseCommand,
   batch: batchCommand,
   with: withCommand,
+  all: allCommand,
   doctor: doctorCommand,
 };
 
@@ -42,6 +44,8 @@ Commands:
              processkit batch -j 4 --timeout 10m jobs.txt
   with       start a service, wait until it is ready, run a command, tear the service down
              processkit with --ready-port 8080 -- node server.js ::: npm test
+  all        run several commands at once, each contained, output prefixed per line
+             processkit all --names api,web "npm run api" "npm run web"
   doctor     show how this host contains processes (cgroup v2 or process groups)
              processkit doctor --json
 

@@ -25,9 +25,10 @@ export class ShellWordsError extends Error {
   constructor(
     /** 1-based line of the problem. */
     readonly line: number,
-    message: string,
+    /** The message without its line (for callers that say where themselves). */
+    readonly reason: string,
   ) {
-    super(`line ${line}: ${message}`);
+    super(`line ${line}: ${reason}`);
   }
 }
 
