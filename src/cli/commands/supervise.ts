@@ -9,6 +9,7 @@ import {
   CancelledError,
   RestartPolicy,
   type SessionOutcome,
+  type SupervisionSession,
   Supervisor,
   type SupervisorEvent,
   type SupervisorOptions,
@@ -29,6 +30,13 @@ import { describeFailure, statusOfError } from "../failure.js";
 import { describeOutcome } from "../outcome-text.js";
 import { formatDuration, note, roundMs, writeErr, writeFd } from "../output.js";
 import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
+import {
+  ChangeFeed,
+  WATCH_FLAGS,
+  WATCH_FLAGS_HELP,
+  watchOptions,
+  withHealthCheck,
+} from "../supervise-watch.js";
 
 const FLAGS: FlagSpecs = {
   restart: { type: "string" },
@@ -40,6 +48,7 @@ const FLAGS: FlagSpecs = {
   "storm-pause": { type: "string" },
   events: { type: "string" },
   grace: { type: "string" },
+  ...WATCH_FLAGS,
   ...ENV_FLAGS,
 };
 
@@ -63,10 +72,14 @@ Options:
   --events FILE        write every event as one JSON line to FILE (created or truncated;
                        "-" = stdout, and the child's stdout then goes to stderr)
   --grace D            on SIGINT/SIGTERM/SIGHUP: SIGTERM the run, SIGKILL after D (default 2s)
+${WATCH_FLAGS_HELP}
 ${ENV_FLAGS_HELP}
   -h, --help           show this help
 
 Durations: 250ms, 1.5s, 2m, 1h, or a bare number of seconds.
+
+With --watch, a run that ends is not the end: processkit waits for the next change (only a
+stop signal ends it).
 
 Exit status: the last run's status (128+N if it was killed by signal N, 124 if it timed
 out); 125/126/127 if it could not be started; 128+N after a stop signal N.
@@ -75,6 +88,8 @@ Examples:
   processkit supervise --max-restarts 5 -- node server.js
   processkit supervise --restart always --backoff 1s --max-backoff 1m -- ./worker
   processkit supervise --storm-pause 5m --events events.jsonl -- ./flaky-daemon
+  processkit supervise --watch src --ignore '*.test.js' -- node src/server.js
+  processkit supervise --health-http http://localhost:3000/health -- node server.js
 `;
 
 export const superviseCommand = defineSubcommand({
@@ -96,8 +111,9 @@ async function supervise(parsed: ParsedArgs, context: SubcommandContext): Promis
     eventsTarget === "-"
       ? cmd.stdout("pipe").onStdoutLine((line) => writeErr(`${line}\n`))
       : cmd.stdout("inherit");
-  const supervisor = new Supervisor(cmd, options);
+  const supervisor = withHealthCheck(new Supervisor(cmd, options), parsed);
   const program = cmd.program;
+  const watchSpec = watchOptions(parsed);
 
   const early = context.firstStop;
   if (early !== undefined) return context.nothingStarted(early, program);
@@ -116,13 +132,23 @@ async function supervise(parsed: ParsedArgs, context: SubcommandContext): Promis
     const line = `${JSON.stringify(eventJson(event))}\n`;
     writeFd(eventsFd, line);
   };
+  const closeEvents = () => {
+    if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
+  };
 
   const cancel = new AbortController();
-  const session = supervisor.start({ cancelSignal: cancel.signal });
+  const changes = new ChangeFeed(watchSpec, program);
+  let session: SupervisionSession | undefined;
   context.routeStops(
     {
-      graceful: () => void session.stop({ grace: graceMs }).catch(() => {}),
-      immediate: () => cancel.abort(new Error("killed by a second stop signal")),
+      graceful: () => {
+        changes.end();
+        void session?.stop({ grace: graceMs }).catch(() => {});
+      },
+      immediate: () => {
+        changes.end();
+        cancel.abort(new Error("killed by a second stop signal"));
+      },
     },
     {
       describe: (signal, phase) =>
@@ -133,15 +159,39 @@ async function supervise(parsed: ParsedArgs, context: SubcommandContext): Promis
   );
 
   const status = new StatusLines(program, options.maxRestarts);
-  for await (const event of session.events()) {
-    writeEvent(event);
-    status.observe(event);
-  }
   let outcome: SessionOutcome;
   try {
-    outcome = await session.done;
+    // One session per generation; with --watch a change ends the generation. The next one
+    // starts only after stop() resolved — once nothing of the old tree is left — so there is
+    // never more than one live tree.
+    for (;;) {
+      session = supervisor.start({ cancelSignal: cancel.signal });
+      const current = session;
+      const events = (async () => {
+        for await (const event of current.events()) {
+          writeEvent(event);
+          status.observe(event);
+        }
+      })();
+      const ended = current.done.then(
+        () => "ended" as const,
+        () => "ended" as const,
+      );
+      let next = await Promise.race([ended, changes.next()]);
+      if (next === "change") await current.stop({ grace: graceMs }).catch(() => {});
+      await events;
+      if (next === "ended" && !changes.finished && context.firstStop === undefined) {
+        note("supervise", `${program} ended; waiting for a change to start it again`);
+        next = await changes.next();
+      }
+      if (next !== "change" || context.firstStop !== undefined) {
+        outcome = await current.done;
+        break;
+      }
+    }
   } catch (error) {
-    if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
+    changes.close();
+    closeEvents();
     const signal = context.firstStop;
     if (error instanceof CancelledError && signal !== undefined) {
       note("supervise", `${program}: killed after ${status.summaryCounts()}`);
@@ -150,7 +200,8 @@ async function supervise(parsed: ParsedArgs, context: SubcommandContext): Promis
     note("supervise", `${describeFailure(error)} (${status.summaryCounts()})`);
     return { code: statusOfError(error) };
   }
-  if (eventsFd !== undefined && eventsFd !== 1) closeSync(eventsFd);
+  changes.close();
+  closeEvents();
 
   const last = outcome.finalResult;
   note(
