@@ -18,6 +18,7 @@ import { BatchRunner, NotStartedError } from "../batch-runner.js";
 import { type BatchRecord, failureReason, summaryText } from "../batch-summary.js";
 import { type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, failureJson, statusOfError } from "../failure.js";
+import { LineRelay } from "../line-prefix.js";
 import { note, roundMs, writeErr, writeJson, writeOut } from "../output.js";
 import { ProgressLine } from "../progress-line.js";
 import { type CommandLine, parseCommandLines, ShellWordsError } from "../shell-words.js";
@@ -32,6 +33,7 @@ const FLAGS: FlagSpecs = {
   grace: { type: "string" },
   "fail-fast": { type: "boolean" },
   json: { type: "boolean" },
+  stream: { type: "boolean" },
 };
 
 export const BATCH_HELP = `Usage: processkit batch [OPTIONS] [FILE | -]
@@ -46,6 +48,9 @@ Options:
   --timeout D          stop a command's tree after D (SIGTERM, SIGKILL after --grace)
   --grace D            how long SIGTERM may take before SIGKILL (default 2s)
   --fail-fast          on the first failure, start nothing more and stop the running ones
+  --stream             relay each command's lines as they come, prefixed with its line
+                       number in FILE ([3] ...), instead of in one piece at the end (no
+                       progress line; not with --json)
   --json               print one JSON document describing every command on stdout
   -h, --help           show this help
 
@@ -80,6 +85,9 @@ async function runBatch(parsed: ParsedArgs, context: SubcommandContext): Promise
   const graceMs = context.graceMs(parsed);
   const failFast = parsed.flag("fail-fast");
   const json = parsed.flag("json");
+  const stream = parsed.flag("stream");
+  if (stream && json)
+    throw new UsageError("--stream and --json cannot be combined (the JSON document carries the output)");
   const source = parsed.rest[0] ?? "-";
   if (source === "-" && parsed.rest.length === 0 && isatty(0)) {
     throw new UsageError("no FILE given and stdin is a terminal (give a FILE, or pipe the commands in)");
@@ -99,11 +107,16 @@ async function runBatch(parsed: ParsedArgs, context: SubcommandContext): Promise
     if (json) writeJson(document([], 0, 0, undefined, failFast));
     return { code: 0 };
   }
-  const commands = lines.map(({ words }) => {
+  const width = Math.max(...lines.map(({ line }) => String(line).length));
+  const commands = lines.map(({ words, line }, i) => {
     let cmd = new Command(words[0] as string, words.slice(1))
       .timeoutGrace(graceMs)
       .outputLimit({ maxBytes: CAPTURE_BYTES, onOverflow: "drop-oldest" });
     if (timeoutMs !== undefined) cmd = cmd.timeout(timeoutMs);
+    if (stream) {
+      const relay = new LineRelay(String(line), i, { kind: "name", timestamp: false, width });
+      cmd = cmd.onStdoutLine((text) => relay.write(1, text)).onStderrLine((text) => relay.write(2, text));
+    }
     return cmd;
   });
 
@@ -116,18 +129,19 @@ async function runBatch(parsed: ParsedArgs, context: SubcommandContext): Promise
   let failed = 0;
   /** With --fail-fast: the failure that stopped the batch (its status is the exit status). */
   let trigger: BatchRecord | undefined;
-  const progress = isatty(2)
-    ? new ProgressLine(
-        () => ({
-          total: commands.length,
-          done: records.length,
-          failed,
-          running: runner.running,
-          elapsedMs: performance.now() - started,
-        }),
-        () => process.stderr.columns ?? 80,
-      )
-    : undefined;
+  const progress =
+    isatty(2) && !stream
+      ? new ProgressLine(
+          () => ({
+            total: commands.length,
+            done: records.length,
+            failed,
+            running: runner.running,
+            elapsedMs: performance.now() - started,
+          }),
+          () => process.stderr.columns ?? 80,
+        )
+      : undefined;
   const humanNote = (message: string) => {
     progress?.clear();
     note("batch", message);
@@ -152,7 +166,7 @@ async function runBatch(parsed: ParsedArgs, context: SubcommandContext): Promise
       const result = entry.value;
       const status = result.isSuccess ? "succeeded" : runner.wasStopped(result) ? "stopped" : "failed";
       record = { index, line, display, status, result };
-      if (!json) {
+      if (!json && !stream) {
         progress?.clear();
         if (result.stdout !== "") writeOut(result.stdout);
         if (result.stderr !== "")
