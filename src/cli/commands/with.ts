@@ -7,34 +7,42 @@
  * command's); `--ready-line` watches both streams. The command inherits our stdin, stdout and
  * stderr.
  */
-import { JobRunner, NotReadyError, type RunningProcess } from "../../index.js";
-import { durationFlag, type FlagSpecs, type ParsedArgs, UsageError } from "../args.js";
+import { type Command, JobRunner, NotReadyError, type RunningProcess } from "../../index.js";
+import type { FlagSpecs, ParsedArgs } from "../args.js";
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
 import { EXIT_TIMED_OUT, type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, statusOfError } from "../failure.js";
-import { note, writeErr } from "../output.js";
+import { LineRelay } from "../line-prefix.js";
+import { note } from "../output.js";
+import { READY_FLAGS } from "../readiness-flags.js";
 import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
+import { SEPARATOR, type ServiceSpec, withPlan } from "../with-services.js";
 
-export const SEPARATOR = ":::";
-const DEFAULT_READY_TIMEOUT_MS = 60_000;
 /** Lines of service output kept (for the message when it dies before it is ready). */
 const SERVICE_CAPTURE_LINES = 200;
 
 const FLAGS: FlagSpecs = {
-  "ready-port": { type: "string" },
-  "ready-line": { type: "string" },
-  "ready-http": { type: "string" },
-  "ready-path": { type: "string" },
-  "ready-timeout": { type: "string" },
+  ...READY_FLAGS,
+  parallel: { type: "boolean" },
   grace: { type: "string" },
   ...ENV_FLAGS,
 };
 
 export const WITH_HELP = `Usage: processkit with [OPTIONS] [--] SERVICE [ARGS...] ::: COMMAND [ARGS...]
+       processkit with [OPTIONS] -- [SERVICE-OPTIONS] SERVICE [ARGS...]
+                                ::: [SERVICE-OPTIONS] SERVICE [ARGS...] ... ::: COMMAND [ARGS...]
 
 Starts SERVICE, waits until it is ready, runs COMMAND, then tears the service's whole
 process tree down and exits with COMMAND's status. Nothing either of them started is
 left behind — not even when processkit itself is killed.
+
+Several services: every group before the last ":::" is a service, started in the given
+order, each one ready before the next starts (--parallel: all at once); they are torn down
+in reverse order after COMMAND. A service group may begin with its own options:
+  --name NAME          its name in the output prefix (default: the program's base name)
+  --ready-*            its own readiness (the flags below); --ready-timeout D its own limit
+With several services the readiness flags go into the groups; a top-level --ready-timeout
+is every service's default.
 
 Readiness (all that are given must pass, within --ready-timeout):
   --ready-port [HOST:]PORT   a TCP connection succeeds (HOST defaults to localhost)
@@ -45,13 +53,15 @@ Readiness (all that are given must pass, within --ready-timeout):
   Without any, COMMAND starts as soon as SERVICE was spawned.
 
 Options:
+  --parallel           start every service at once and wait for all of them to be ready
   --grace D            how long the service (and, after a stop signal, the command) may
                        take after SIGTERM before SIGKILL (default 2s)
 ${ENV_FLAGS_HELP}
                        (the environment options apply to both SERVICE and COMMAND)
   -h, --help           show this help
 
-The service's output goes to stderr; COMMAND inherits stdin, stdout and stderr.
+The services' output goes to stderr (each line prefixed with [NAME] when there are several);
+COMMAND inherits stdin, stdout and stderr.
 
 Exit status: COMMAND's own (128+N if killed by signal N); 124 if the service was not ready
 in time; 125 if it exited before it was ready (or processkit failed); 126/127 if SERVICE
@@ -61,6 +71,7 @@ Examples:
   processkit with --ready-port 8080 -- node server.js ::: npm test
   processkit with --ready-http http://localhost:3000/health -- npm start ::: npx playwright test
   processkit with --ready-line 'database system is ready' -- postgres -D data ::: ./migrate.sh
+  processkit with -- --ready-port 5432 postgres -D data ::: --ready-http http://localhost:3000/ npm start ::: npm test
 `;
 
 export const withCommand = defineSubcommand({
@@ -72,33 +83,32 @@ export const withCommand = defineSubcommand({
 });
 
 async function runWith(parsed: ParsedArgs, context: SubcommandContext): Promise<Exit> {
-  const cut = parsed.rest.indexOf(SEPARATOR);
-  if (cut === -1) throw new UsageError(`expected "${SEPARATOR}" between the service and the command`);
-  const serviceWords = parsed.rest.slice(0, cut);
-  const commandWords = parsed.rest.slice(cut + 1);
+  const plan = withPlan(parsed);
   const graceMs = context.graceMs(parsed);
-  const readyTimeoutText = parsed.string("ready-timeout");
-  const readyTimeoutMs =
-    readyTimeoutText === undefined
-      ? DEFAULT_READY_TIMEOUT_MS
-      : durationFlag(readyTimeoutText, "ready-timeout");
-  const probes = readinessProbes(parsed);
-
-  const relay = (line: string) => writeErr(`${line}\n`);
-  const serviceCmd = applyEnvFlags(commandOf(serviceWords, `the service before "${SEPARATOR}"`), parsed)
-    .stdout("pipe")
-    .stderr("pipe")
-    .outputLimit({ maxLines: SERVICE_CAPTURE_LINES, onOverflow: "drop-oldest" })
-    .onStdoutLine(relay)
-    .onStderrLine(relay);
-  const userCmd = applyEnvFlags(commandOf(commandWords, `the command after "${SEPARATOR}"`), parsed)
+  const parallel = parsed.flag("parallel");
+  const several = plan.services.length > 1;
+  const width = Math.max(...plan.services.map((s) => s.name.length));
+  const serviceCmds = plan.services.map((service, i) => {
+    const relay = new LineRelay(service.name, i, {
+      kind: several ? "name" : "none",
+      timestamp: false,
+      width,
+    });
+    const where = several ? `service ${i + 1}` : `the service before "${SEPARATOR}"`;
+    return applyEnvFlags(commandOf(service.words, where), parsed)
+      .stdout("pipe")
+      .stderr("pipe")
+      .outputLimit({ maxLines: SERVICE_CAPTURE_LINES, onOverflow: "drop-oldest" })
+      .onStdoutLine((line) => relay.write(2, line))
+      .onStderrLine((line) => relay.write(2, line));
+  });
+  const userCmd = applyEnvFlags(commandOf(plan.command, `the command after "${SEPARATOR}"`), parsed)
     .stdin("inherit")
     .stdout("inherit")
     .stderr("inherit");
-  const service = serviceCmd.program;
 
   const early = context.firstStop;
-  if (early !== undefined) return context.nothingStarted(early, service);
+  if (early !== undefined) return context.nothingStarted(early, (serviceCmds[0] as Command).program);
 
   const runner = new JobRunner();
   const running = new Set<RunningProcess>();
@@ -133,46 +143,52 @@ async function runWith(parsed: ParsedArgs, context: SubcommandContext): Promise<
   );
   const interruptedExit = (): Exit => context.interrupted();
 
-  // 1. The service.
-  let serviceProc: RunningProcess;
-  try {
-    serviceProc = await runner.start(serviceCmd);
-  } catch (error) {
-    note("with", `service: ${describeFailure(error)}`);
-    return { code: statusOfError(error) };
-  }
-  track(serviceProc);
+  // 1. The services (each ready before the next starts, or all at once with --parallel).
+  const started: RunningProcess[] = [];
   const teardown = async (): Promise<void> => {
-    await serviceProc.shutdown({ grace: stopGraceMs ?? graceMs }).catch(() => {});
+    for (const proc of [...started].reverse())
+      await proc.shutdown({ grace: stopGraceMs ?? graceMs }).catch(() => {});
   };
-
-  // 2. Readiness.
-  if (stopGraceMs === undefined && probes.length > 0) {
-    const deadline = performance.now() + readyTimeoutMs;
+  const label = (i: number) => (several ? `service ${(plan.services[i] as ServiceSpec).name}` : "service");
+  // With --parallel, one service failing ends the others' readiness waits at once.
+  let abandon: () => void = () => {};
+  const abandoned = new Promise<"interrupted">((resolve) => {
+    abandon = () => resolve("interrupted");
+  });
+  const stopWaiting = Promise.race([interruption, abandoned]);
+  const bringUp = async (i: number): Promise<Exit | undefined> => {
+    let proc: RunningProcess;
     try {
-      for (const probe of probes) {
-        const within = Math.max(0, Math.round(deadline - performance.now()));
-        const ready = await Promise.race([
-          probe.wait(serviceProc, within).then(() => "ready" as const),
-          interruption,
-        ]);
-        if (ready === "interrupted") break;
-      }
+      proc = await runner.start(serviceCmds[i] as Command);
     } catch (error) {
-      await teardown();
-      if (stopGraceMs !== undefined) return interruptedExit();
-      // "sleep: port localhost:8080 not ready within 60000 ms" / "sh: exited (code 4) before …"
-      note("with", `service ${describeFailure(error)}`);
-      if (error instanceof NotReadyError && error.timeoutMs !== undefined) return { code: EXIT_TIMED_OUT };
+      note("with", `${label(i)}: ${describeFailure(error)}`);
       return { code: statusOfError(error) };
     }
+    started.push(proc);
+    track(proc);
+    return awaitReady(proc, plan.services[i] as ServiceSpec, stopWaiting, label(i));
+  };
+  let failure: Exit | undefined;
+  if (parallel) {
+    const exits = await Promise.all(
+      plan.services.map(async (_, i) => {
+        const exit = await bringUp(i);
+        if (exit !== undefined) abandon();
+        return exit;
+      }),
+    );
+    failure = exits.find((e) => e !== undefined);
+  } else {
+    for (let i = 0; i < plan.services.length && failure === undefined && stopGraceMs === undefined; i++) {
+      failure = await bringUp(i);
+    }
   }
-  if (stopGraceMs !== undefined) {
+  if (failure !== undefined || stopGraceMs !== undefined) {
     await teardown();
-    return interruptedExit();
+    return stopGraceMs !== undefined ? interruptedExit() : (failure as Exit);
   }
 
-  // 3. The command.
+  // 2. The command.
   let code: number;
   let commandProc: RunningProcess | undefined;
   try {
@@ -186,69 +202,31 @@ async function runWith(parsed: ParsedArgs, context: SubcommandContext): Promise<
   }
   if (commandProc !== undefined) running.delete(commandProc);
 
-  // 4. Tear the service down.
+  // 3. Tear the services down, the last started first.
   await teardown();
   if (stopGraceMs !== undefined) return interruptedExit();
   return { code };
 }
 
-interface Probe {
-  wait(proc: RunningProcess, withinMs: number): Promise<unknown>;
-}
-
-function readinessProbes(parsed: ParsedArgs): Probe[] {
-  const probes: Probe[] = [];
-  const port = parsed.string("ready-port");
-  if (port !== undefined) {
-    const target = parsePort(port);
-    probes.push({ wait: (proc, within) => proc.waitForPort(target, within) });
-  }
-  const line = parsed.string("ready-line");
-  if (line !== undefined) {
-    if (line === "") throw new UsageError("--ready-line: expected some text to wait for");
-    probes.push({ wait: (proc, within) => waitForEitherLine(proc, line, within) });
-  }
-  const http = parsed.string("ready-http");
-  if (http !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(http);
-    } catch {
-      throw new UsageError(`--ready-http: invalid URL ${JSON.stringify(http)}`);
+/** Waits for every probe of `service` within its timeout; an Exit when it failed, undefined when ready (or interrupted). */
+async function awaitReady(
+  proc: RunningProcess,
+  service: ServiceSpec,
+  interruption: Promise<"interrupted">,
+  label: string,
+): Promise<Exit | undefined> {
+  const deadline = performance.now() + service.readyTimeoutMs;
+  try {
+    for (const probe of service.probes) {
+      const within = Math.max(0, Math.round(deadline - performance.now()));
+      const ready = await Promise.race([probe.wait(proc, within).then(() => "ready" as const), interruption]);
+      if (ready === "interrupted") return undefined;
     }
-    if (url.protocol !== "http:")
-      throw new UsageError(`--ready-http: only http:// URLs are supported, got ${url.protocol}`);
-    probes.push({ wait: (proc, within) => proc.waitForHttp(url, { within }) });
+  } catch (error) {
+    // "service sleep: port localhost:8080 not ready within 60000 ms" / "service sh: exited (code 4) before …"
+    note("with", `${label} ${describeFailure(error)}`);
+    if (error instanceof NotReadyError && error.timeoutMs !== undefined) return { code: EXIT_TIMED_OUT };
+    return { code: statusOfError(error) };
   }
-  const path = parsed.string("ready-path");
-  if (path !== undefined) {
-    if (path === "") throw new UsageError("--ready-path: expected a path");
-    probes.push({ wait: (proc, within) => proc.waitForPath(path, within) });
-  }
-  return probes;
-}
-
-function parsePort(text: string): number | { host: string; port: number } {
-  const colon = text.lastIndexOf(":");
-  const host = colon === -1 ? undefined : text.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
-  const portText = colon === -1 ? text : text.slice(colon + 1);
-  const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!Number.isInteger(port) || port < 1 || port > 65_535 || host === "") {
-    throw new UsageError(`--ready-port: expected PORT or HOST:PORT (1-65535), got ${JSON.stringify(text)}`);
-  }
-  return host === undefined ? port : { host, port };
-}
-
-/** A line containing `text` on stdout or on stderr, whichever comes first. */
-function waitForEitherLine(proc: RunningProcess, text: string, withinMs: number): Promise<unknown> {
-  const out = proc.waitForLine(text, withinMs);
-  const err = proc.waitForStderrLine(text, withinMs);
-  // The loser keeps waiting until its own deadline or the exit; its rejection is expected.
-  out.catch(() => {});
-  err.catch(() => {});
-  return Promise.any([out, err]).catch((error: AggregateError) => {
-    // Prefer the deadline error (it says "not ready within"); else the first one.
-    const errors = error.errors as unknown[];
-    throw errors.find((e) => e instanceof NotReadyError && e.timeoutMs !== undefined) ?? errors[0];
-  });
+  return undefined;
 }
