@@ -1,5 +1,5 @@
 /**
- * `.env` files (`--env-file`): `NAME=VALUE` lines, `export NAME=VALUE`, `#` comments and blank
+ * `.env` files (`--dotenv`): `NAME=VALUE` lines, `export NAME=VALUE`, `#` comments and blank
  * lines; a value may be 'single-quoted' (taken as is), "double-quoted" (\n, \t, \", \\ escapes)
  * or bare (trimmed, a ` #` starts a comment). No variable expansion and no command
  * substitution: a value is data. Errors name the file, the line and the variable, never a value.
@@ -15,7 +15,7 @@ export function readEnvFile(file: string): Record<string, string> {
     text = readFileSync(file, "utf8");
   } catch (error) {
     throw new UsageError(
-      `--env-file: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
+      `--dotenv: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
     );
   }
   return parseEnvFile(text, file);
@@ -25,7 +25,7 @@ export function parseEnvFile(text: string, file: string): Record<string, string>
   const vars: Record<string, string> = {};
   const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const where = `--env-file ${file}:${i + 1}`;
+    const where = `--dotenv ${file}:${i + 1}`;
     const line = (lines[i] as string).trim();
     if (line === "" || line.startsWith("#")) continue;
     const body = line.startsWith("export ") ? line.slice(7).trimStart() : line;

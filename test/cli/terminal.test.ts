@@ -9,98 +9,12 @@
  * foreground group and gets Ctrl-C from the kernel; under process groups it is in a session
  * of its own and the CLI forwards the SIGINT — either way, once.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { accessSync, constants, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isAlive, killPids, NODE, waitDead } from "../helpers/procs.js";
 import { CLI, MECHANISMS, pidsFrom, tempDir, waitUntil } from "./cli.js";
-
-function which(program: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
-    const file = join(dir || ".", program);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // next
-    }
-  }
-  return undefined;
-}
-
-const TMUX = which("tmux");
-const SCRIPT = which("script");
-
-/** A terminal we can type into and read from. */
-interface Terminal {
-  screen(): string;
-  type(text: string): void;
-  ctrlC(): void;
-  close(): Promise<void>;
-}
-
-let serial = 0;
-
-function tmuxTerminal(tmux: string, shellScript: string): Terminal {
-  const socket = `processkit-test-${process.pid}-${++serial}`;
-  const run = (...args: string[]) => execFileSync(tmux, ["-L", socket, ...args], { encoding: "utf8" });
-  run("-f", "/dev/null", "new-session", "-d", "-x", "160", "-y", "50", `sh ${shellScript}`);
-  const serverPid = Number(run("display-message", "-p", "#{pid}").trim());
-  return {
-    screen: () => {
-      try {
-        return run("capture-pane", "-p", "-S", "-200");
-      } catch {
-        return "";
-      }
-    },
-    type: (text) => {
-      run("send-keys", "-l", text);
-      run("send-keys", "Enter");
-    },
-    ctrlC: () => void run("send-keys", "C-c"),
-    close: async () => {
-      try {
-        run("kill-server");
-      } catch {
-        // already gone
-      }
-      if (!(await waitDead(serverPid, 5_000))) killPids([serverPid]);
-    },
-  };
-}
-
-function scriptTerminal(script: string, shellScript: string): Terminal {
-  // -q quiet, -f flush, -e pass the exit status, -c the command; the typescript goes nowhere.
-  const child: ChildProcess = spawn(script, ["-qfec", `sh ${shellScript}`, "/dev/null"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-    output += d;
-  });
-  return {
-    screen: () => output,
-    type: (text) => void child.stdin?.write(`${text}\r`),
-    ctrlC: () => void child.stdin?.write("\x03"),
-    close: async () => {
-      child.stdin?.end();
-      // The pane shell was killed by pid: script follows at once.
-      if (child.pid !== undefined && !(await waitDead(child.pid, 5_000))) child.kill("SIGKILL");
-    },
-  };
-}
-
-const DRIVERS: Array<[string, ((shellScript: string) => Terminal) | undefined]> = [
-  ["tmux", TMUX === undefined ? undefined : (s) => tmuxTerminal(TMUX, s)],
-  ["script", SCRIPT === undefined ? undefined : (s) => scriptTerminal(SCRIPT, s)],
-];
-
-if (TMUX === undefined && SCRIPT === undefined) {
-  // Said loudly, once: this check needs a pseudo terminal driver.
-  console.warn("terminal tests skipped: neither tmux nor script (util-linux) is installed");
-}
+import { DRIVERS, type Terminal } from "./terminal-drivers.js";
 
 /** The interactive child: reports whether stdin is a TTY, echoes lines, counts SIGINTs, exits 3 on "quit". */
 const CHILD = `

@@ -41,7 +41,7 @@ const FLAGS: FlagSpecs = {
   grace: { type: "string" },
   input: { type: "string" },
   procfile: { type: "string" },
-  "env-file": { type: "string", multiple: true },
+  dotenv: { type: "string", multiple: true },
   json: { type: "boolean" },
   ...ENV_FLAGS,
 };
@@ -80,8 +80,9 @@ Ending:
 
 Files:
   --procfile FILE      run the entries of a Procfile ("name: command" lines, # comments)
-  --env-file FILE      load NAME=VALUE lines into every command's environment (repeatable;
-                       --env still wins)
+  --dotenv FILE        load NAME=VALUE lines (a .env file) into every command's environment
+                       (repeatable; --env still wins). Not called --env-file: Node 20 claims
+                       that flag anywhere on its command line and fails before we start.
 ${ENV_FLAGS_HELP}
   -h, --help           show this help
 
@@ -89,13 +90,13 @@ Signals: the first SIGINT/SIGTERM/SIGHUP (Ctrl-C) stops every tree (the signal, 
 after --grace); a second one kills at once. A summary line per command ends the run (stderr).
 
 Exit status: see --success; 125 for bad options, an unknown npm: script, a bad Procfile or
---env-file; 128+N after a stop signal N.
+--dotenv; 128+N after a stop signal N.
 
 Examples:
   processkit all --names api,web "npm run api" "npm run web"
   processkit all npm:watch-*
   processkit all --kill-others --success first -- node server.js ::: npm test
-  processkit all --procfile Procfile --env-file .env
+  processkit all --procfile Procfile --dotenv .env
 `;
 
 export const allCommand = defineSubcommand({
@@ -129,7 +130,7 @@ async function runAll(parsed: ParsedArgs, context: SubcommandContext): Promise<E
   const killOthers = parsed.flag("kill-others");
   const killOthersOnFail = parsed.flag("kill-others-on-fail");
   const fileEnv: Record<string, string> = {};
-  for (const file of parsed.strings("env-file")) Object.assign(fileEnv, readEnvFile(file));
+  for (const file of parsed.strings("dotenv")) Object.assign(fileEnv, readEnvFile(file));
   const width = kind === "name" ? Math.max(...names.map((n) => n.length)) : 0;
   const prefix = { kind, timestamp: parsed.flag("timestamp"), width };
   const relays = entries.map((entry, i) => new LineRelay(entry.name, i, prefix));
