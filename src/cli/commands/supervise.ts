@@ -256,6 +256,14 @@ class StatusLines {
         this.runs = event.incarnation;
         this.lastEnd = `failed to start (${event.message})`;
         break;
+      case "health-check-failed":
+        if (event.killing) {
+          note(
+            "supervise",
+            `${this.program}: health check failed ${event.consecutive}/${event.failures} times in a row: killing its tree`,
+          );
+        }
+        break;
       case "storm-pause":
         note(
           "supervise",
