@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cli } from "./cli.js";
 
-const SUBCOMMANDS = ["run", "supervise", "batch", "with", "doctor"];
+const SUBCOMMANDS = ["run", "supervise", "batch", "with", "all", "doctor"];
 
 describe("processkit: usage", () => {
   it("--version prints the package version", async () => {
@@ -49,6 +49,9 @@ describe("processkit: usage", () => {
       [["batch", "--jobs"], "--jobs"],
       [["with", "--ready-port"], "--ready-port"],
       [["doctor", "--verbose"], "--verbose"],
+      [["all", "--restart-tries", "-1", "true"], "--restart-tries"],
+      [["all", "--restart-after", "later", "true"], "--restart-after"],
+      [["all", "--prefix"], "--prefix"],
       [["--bogus"], "--bogus"],
       [["launch", "x"], "launch"],
     ] as const) {
@@ -68,6 +71,7 @@ describe("processkit: usage", () => {
       ["supervise", "--", "true"],
       ["batch", "-"],
       ["with", "--", "sleep", "1", ":::", "true"],
+      ["all", "true"],
       ["doctor"],
     ]) {
       const r = await cli(args, { mechanism: "bogus", input: "true\n" });

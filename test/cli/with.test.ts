@@ -179,6 +179,78 @@ describe("processkit with", () => {
     for (const pid of pids) expect(await waitDead(pid)).toBe(true);
   });
 
+  it("two services, each with its own readiness, started in order; the command's status; both trees gone", async () => {
+    const [dbPort, apiPort] = [await freePort(), await freePort()];
+    const pidFile = join(tempDir(), "pids");
+    // The api refuses to start unless the db already answers: proof of the order.
+    const api = `
+      require("fs").appendFileSync(${JSON.stringify(pidFile)}, process.pid + "\\n");
+      fetch("http://127.0.0.1:${dbPort}/").then(
+        () => require("http").createServer((q, s) => s.end("api")).listen(${apiPort}, "127.0.0.1", () => console.log("api up")),
+        () => process.exit(9),
+      );
+    `;
+    const r = await cli([
+      "with",
+      "--",
+      "--name",
+      "db",
+      "--ready-port",
+      `127.0.0.1:${dbPort}`,
+      NODE,
+      "-e",
+      serverScript(dbPort, pidFile, 300),
+      ":::",
+      "--ready-line",
+      "api up",
+      "--name",
+      "api",
+      NODE,
+      "-e",
+      api,
+      ":::",
+      NODE,
+      "-e",
+      clientScript(`http://127.0.0.1:${apiPort}/x`, 3),
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("api\n");
+    expect(r.stderr).toMatch(/^\[db\] +listening on/m);
+    expect(r.stderr).toMatch(/^\[api\] api up$/m);
+    const pids = pidsFrom(pidFile);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(await waitDead(pid)).toBe(true);
+    expect(await portClosed(dbPort)).toBe(true);
+    expect(await portClosed(apiPort)).toBe(true);
+  });
+
+  it("--parallel starts the services together; one dying before it is ready → 125, the others torn down", async () => {
+    const pidFile = join(tempDir(), "pids");
+    const r = await cli([
+      "with",
+      "--parallel",
+      "--",
+      "--ready-path",
+      "/no/such/file",
+      "sh",
+      "-c",
+      `sleep 300 & echo $! >> '${pidFile}'; wait`,
+      ":::",
+      "--ready-line",
+      "never",
+      "sh",
+      "-c",
+      `echo $$ >> '${pidFile}'; sleep 0.5; exit 4`,
+      ":::",
+      "true",
+    ]);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/service sh-2 sh: .*ended before/);
+    const pids = pidsFrom(pidFile);
+    expect(pids).toHaveLength(2);
+    for (const pid of pids) expect(await waitDead(pid)).toBe(true);
+  });
+
   it("usage errors → 125 with one line", async () => {
     for (const [args, text] of [
       [["--", "sleep", "1"], ":::"],
@@ -187,6 +259,9 @@ describe("processkit with", () => {
       [["--ready-port", "http", "--", "a", ":::", "b"], "--ready-port"],
       [["--ready-http", "nope", "--", "a", ":::", "b"], "--ready-http"],
       [["--ready-timeout", "x", "--", "a", ":::", "b"], "--ready-timeout"],
+      [["--ready-port", "1", "--", "a", ":::", "b", ":::", "c"], "put each one's readiness in its own group"],
+      [["--", "--name", "x", "a", ":::", "--name", "x", "b", ":::", "c"], 'duplicate name "x"'],
+      [["--", "a", ":::", "--ready-bogus", "1", "b", ":::", "c"], "--ready-bogus"],
     ] as const) {
       const r = await cli(["with", ...args]);
       expect(r.code, args.join(" ")).toBe(125);
