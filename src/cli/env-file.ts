@@ -4,21 +4,13 @@
  * or bare (trimmed, a ` #` starts a comment). No variable expansion and no command
  * substitution: a value is data. Errors name the file, the line and the variable, never a value.
  */
-import { readFileSync } from "node:fs";
 import { UsageError } from "./args.js";
+import { readFlagFile } from "./input-file.js";
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
 
 export function readEnvFile(file: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(
-      `--dotenv: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-    );
-  }
-  return parseEnvFile(text, file);
+  return parseEnvFile(readFlagFile(file, "dotenv"), file);
 }
 
 export function parseEnvFile(text: string, file: string): Record<string, string> {

@@ -2,8 +2,8 @@
  * Procfiles (the foreman/honcho format): one `name: command` per line, `#` comments and blank
  * lines ignored. The command is split like a shell (shell-words.ts) and run without one.
  */
-import { readFileSync } from "node:fs";
 import { UsageError } from "./args.js";
+import { readFlagFile } from "./input-file.js";
 import { ShellWordsError, splitWords } from "./shell-words.js";
 
 export interface ProcfileEntry {
@@ -14,15 +14,7 @@ export interface ProcfileEntry {
 const ENTRY = /^([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*:\s*(.*)$/;
 
 export function readProcfile(file: string): ProcfileEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new UsageError(
-      `--procfile: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`,
-    );
-  }
-  return parseProcfile(text, file);
+  return parseProcfile(readFlagFile(file, "procfile"), file);
 }
 
 export function parseProcfile(text: string, file: string): ProcfileEntry[] {

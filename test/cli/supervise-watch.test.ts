@@ -5,11 +5,10 @@
  * path restarts nothing; an unhealthy service is killed and restarted; bad input → 125.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, NODE, waitDead } from "../helpers/procs.js";
-import { cli, MECHANISMS, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
+import { cli, freePort, MECHANISMS, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
 
 /** One generation: flags any earlier generation's pid still alive, records its own and its child's, stays up. */
 const GENERATION = `
@@ -131,12 +130,3 @@ describe("processkit supervise: bad watch and health input → 125, one line", (
     expect(lines[0]).toContain(message);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}

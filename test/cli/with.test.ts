@@ -1,20 +1,10 @@
 /** `processkit with`: a real HTTP server child, readiness, the command's status, no server left behind. */
 import { existsSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, NODE, waitDead } from "../helpers/procs.js";
-import { cli, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
-
-/** A port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
+import { cli, freePort, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
 
 /** A node HTTP server: records its pid, says "listening on PORT" on stderr once it listens. */
 function serverScript(port: number, pidFile: string, delayMs = 0): string {
