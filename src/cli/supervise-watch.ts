@@ -27,9 +27,11 @@ export const WATCH_FLAGS_HELP = `  --watch PATH         restart the whole tree w
                        before the new one starts
   --ignore GLOB        ignore changes to matching paths (repeatable; *, **, ?)
   --debounce D         wait for D of quiet after a change before restarting (default 200ms)
-  --health-http URL    a GET every --health-interval (default 5s) must answer 2xx within
-                       --health-timeout (default: the interval); after --health-failures
-                       misses in a row (default 3) the tree is killed and restarted`;
+  --health-http URL    probe URL with a GET; a 2xx answer is healthy; after
+                       --health-failures misses in a row the tree is killed and restarted
+  --health-interval D  time between probes, and before the first (default 5s)
+  --health-timeout D   how long one probe may take (default: the interval)
+  --health-failures N  consecutive misses that kill the tree (default 3)`;
 
 export interface WatchSpec {
   readonly paths: readonly string[];
