@@ -203,30 +203,34 @@ describe("processkit all: output", () => {
 });
 
 describe("processkit all: Procfiles, .env files, npm: scripts", () => {
-  it("runs a Procfile with an --dotenv (quotes, comments, export); --env still wins", async () => {
-    const dir = tempDir();
-    writeFileSync(
-      join(dir, "Procfile"),
-      [
-        "# the services",
-        "web: sh -c 'echo web $GREETING $TARGET'",
-        "",
-        "worker:   sh -c 'echo worker $MODE' # tail",
-      ].join("\n"),
-    );
-    writeFileSync(
-      join(dir, ".env"),
-      ['GREETING="hello there"', "export TARGET='world'", "# no", "MODE=slow # comment"].join("\n"),
-    );
-    const result = await cli(["all", "--procfile", "Procfile", "--dotenv", ".env", "--env", "MODE=fast"], {
-      cwd: dir,
-    });
-    expect(result.code).toBe(0);
-    expect(result.stdout.split("\n").filter(Boolean).sort()).toEqual([
-      "[web]    web hello there world",
-      "[worker] worker fast",
-    ]);
-  });
+  it.each(MECHANISMS)(
+    "under %s: runs a Procfile with a --dotenv file (quotes, comments, export); --env still wins",
+    async (mechanism) => {
+      const dir = tempDir();
+      writeFileSync(
+        join(dir, "Procfile"),
+        [
+          "# the services",
+          "web: sh -c 'echo web $GREETING $TARGET'",
+          "",
+          "worker:   sh -c 'echo worker $MODE' # tail",
+        ].join("\n"),
+      );
+      writeFileSync(
+        join(dir, ".env"),
+        ['GREETING="hello there"', "export TARGET='world'", "# no", "MODE=slow # comment"].join("\n"),
+      );
+      const result = await cli(["all", "--procfile", "Procfile", "--dotenv", ".env", "--env", "MODE=fast"], {
+        cwd: dir,
+        mechanism,
+      });
+      expect(result.code).toBe(0);
+      expect(result.stdout.split("\n").filter(Boolean).sort()).toEqual([
+        "[web]    web hello there world",
+        "[worker] worker fast",
+      ]);
+    },
+  );
 
   it("npm:NAME and npm:PATTERN run package.json scripts through npm, named after them", async () => {
     const dir = tempDir();

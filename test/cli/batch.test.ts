@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, waitDead } from "../helpers/procs.js";
-import { cli, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
+import { cli, MECHANISMS, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
 
 function file(text: string): string {
   const path = join(tempDir(), "jobs.txt");
@@ -152,30 +152,33 @@ describe("processkit batch", () => {
     expect(missing.stderr).toMatch(/no such file/i);
   });
 
-  it("--stream: each command's lines arrive live, prefixed with its line number, stderr to stderr", async () => {
-    const dir = tempDir();
-    const gate = join(dir, "gate");
-    // Line 1 prints, then waits until line 2 has printed: only a live relay can get both out.
-    const jobs = file(
-      [
-        `sh -c "echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo after-gate"`,
-        "# a comment line",
-        `sh -c "echo second; echo oops >&2; touch '${gate}'"`,
-      ].join("\n"),
-    );
-    const r = await cli(["batch", "--stream", "-j", "2", jobs]);
-    expect(r.code).toBe(0);
-    expect(r.stdout.split("\n").filter(Boolean)).toEqual(
-      expect.arrayContaining(["[1] first", "[3] second", "[1] after-gate"]),
-    );
-    const out = r.stdout.split("\n").filter(Boolean);
-    expect(out).toHaveLength(3);
-    expect(out.indexOf("[1] first")).toBeLessThan(out.indexOf("[1] after-gate"));
-    expect(r.stderr).toMatch(/^\[3\] oops$/m);
-    const both = await cli(["batch", "--stream", "--json", jobs]);
-    expect(both.code).toBe(125);
-    expect(both.stderr).toContain("--stream and --json cannot be combined");
-  });
+  it.each(MECHANISMS)(
+    "--stream under %s: each command's lines arrive live, prefixed with its line number, stderr to stderr",
+    async (mechanism) => {
+      const dir = tempDir();
+      const gate = join(dir, "gate");
+      // Line 1 prints, then waits until line 2 has printed: only a live relay can get both out.
+      const jobs = file(
+        [
+          `sh -c "echo first; while [ ! -e '${gate}' ]; do sleep 0.05; done; echo after-gate"`,
+          "# a comment line",
+          `sh -c "echo second; echo oops >&2; touch '${gate}'"`,
+        ].join("\n"),
+      );
+      const r = await cli(["batch", "--stream", "-j", "2", jobs], { mechanism });
+      expect(r.code).toBe(0);
+      expect(r.stdout.split("\n").filter(Boolean)).toEqual(
+        expect.arrayContaining(["[1] first", "[3] second", "[1] after-gate"]),
+      );
+      const out = r.stdout.split("\n").filter(Boolean);
+      expect(out).toHaveLength(3);
+      expect(out.indexOf("[1] first")).toBeLessThan(out.indexOf("[1] after-gate"));
+      expect(r.stderr).toMatch(/^\[3\] oops$/m);
+      const both = await cli(["batch", "--stream", "--json", jobs]);
+      expect(both.code).toBe(125);
+      expect(both.stderr).toContain("--stream and --json cannot be combined");
+    },
+  );
 
   it("bad options → 125 with one line naming the flag", async () => {
     for (const [args, flag] of [

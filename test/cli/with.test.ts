@@ -4,7 +4,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, NODE, waitDead } from "../helpers/procs.js";
-import { cli, freePort, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
+import { cli, freePort, MECHANISMS, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
 
 /** A node HTTP server: records its pid, says "listening on PORT" on stderr once it listens. */
 function serverScript(port: number, pidFile: string, delayMs = 0): string {
@@ -169,50 +169,56 @@ describe("processkit with", () => {
     for (const pid of pids) expect(await waitDead(pid)).toBe(true);
   });
 
-  it("two services, each with its own readiness, started in order; the command's status; both trees gone", async () => {
-    const [dbPort, apiPort] = [await freePort(), await freePort()];
-    const pidFile = join(tempDir(), "pids");
-    // The api refuses to start unless the db already answers: proof of the order.
-    const api = `
+  it.each(MECHANISMS)(
+    "two services under %s, each with its own readiness, started in order; the command's status; both trees gone",
+    async (mechanism) => {
+      const [dbPort, apiPort] = [await freePort(), await freePort()];
+      const pidFile = join(tempDir(), "pids");
+      // The api refuses to start unless the db already answers: proof of the order.
+      const api = `
       require("fs").appendFileSync(${JSON.stringify(pidFile)}, process.pid + "\\n");
       fetch("http://127.0.0.1:${dbPort}/").then(
         () => require("http").createServer((q, s) => s.end("api")).listen(${apiPort}, "127.0.0.1", () => console.log("api up")),
         () => process.exit(9),
       );
     `;
-    const r = await cli([
-      "with",
-      "--",
-      "--name",
-      "db",
-      "--ready-port",
-      `127.0.0.1:${dbPort}`,
-      NODE,
-      "-e",
-      serverScript(dbPort, pidFile, 300),
-      ":::",
-      "--ready-line",
-      "api up",
-      "--name",
-      "api",
-      NODE,
-      "-e",
-      api,
-      ":::",
-      NODE,
-      "-e",
-      clientScript(`http://127.0.0.1:${apiPort}/x`, 3),
-    ]);
-    expect(r.code).toBe(3);
-    expect(r.stdout).toBe("api\n");
-    expect(r.stderr).toMatch(/^\[db\] +listening on/m);
-    expect(r.stderr).toMatch(/^\[api\] api up$/m);
-    const pids = pidsFrom(pidFile);
-    expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(await waitDead(pid)).toBe(true);
-    expect(await portClosed(dbPort)).toBe(true);
-    expect(await portClosed(apiPort)).toBe(true);
-  });
+      const r = await cli(
+        [
+          "with",
+          "--",
+          "--name",
+          "db",
+          "--ready-port",
+          `127.0.0.1:${dbPort}`,
+          NODE,
+          "-e",
+          serverScript(dbPort, pidFile, 300),
+          ":::",
+          "--ready-line",
+          "api up",
+          "--name",
+          "api",
+          NODE,
+          "-e",
+          api,
+          ":::",
+          NODE,
+          "-e",
+          clientScript(`http://127.0.0.1:${apiPort}/x`, 3),
+        ],
+        { mechanism },
+      );
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe("api\n");
+      expect(r.stderr).toMatch(/^\[db\] +listening on/m);
+      expect(r.stderr).toMatch(/^\[api\] api up$/m);
+      const pids = pidsFrom(pidFile);
+      expect(pids).toHaveLength(2);
+      for (const pid of pids) expect(await waitDead(pid)).toBe(true);
+      expect(await portClosed(dbPort)).toBe(true);
+      expect(await portClosed(apiPort)).toBe(true);
+    },
+  );
 
   it("--parallel starts the services together; one dying before it is ready → 125, the others torn down", async () => {
     const pidFile = join(tempDir(), "pids");
