@@ -5,7 +5,7 @@
  * burst of changes folded into one notice after the debounce.
  */
 import { type FSWatcher, readdirSync, statSync, watch } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, dirname, join, relative, sep } from "node:path";
 import { UsageError } from "./args.js";
 import { matchesAny } from "./glob.js";
 
@@ -35,7 +35,9 @@ export class TreeWatcher {
         );
       }
       if (isDir) this.watchTree(root, root);
-      else this.watchOne(root, root, false);
+      // A file is watched through its directory: an editor that saves by renaming a new file
+      // over it would leave a watcher on the file itself watching the old, unlinked one.
+      else this.watchOne(root, dirname(root), basename(root));
     }
   }
 
@@ -54,7 +56,7 @@ export class TreeWatcher {
 
   private watchTree(root: string, dir: string): void {
     if (this.watchers.has(dir) || this.ignored(root, dir)) return;
-    this.watchOne(root, dir, true);
+    this.watchOne(root, dir);
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -67,7 +69,10 @@ export class TreeWatcher {
     }
   }
 
-  private watchOne(root: string, path: string, isDir: boolean): void {
+  /** Watches directory `path`; with `only`, just the entry of that name. */
+  private watchOne(root: string, path: string, only?: string): void {
+    // A directory's key is its path; a single file's adds its name (two files may share a directory).
+    const key = only === undefined ? path : `${path}\0${only}`;
     let watcher: FSWatcher;
     try {
       watcher = watch(path);
@@ -76,15 +81,17 @@ export class TreeWatcher {
     }
     watcher.on("error", () => {
       watcher.close();
-      this.watchers.delete(path);
+      this.watchers.delete(key);
     });
     watcher.on("change", (_event, filename) => {
-      const changed = isDir && filename ? join(path, filename.toString()) : path;
+      const name = filename?.toString();
+      if (only !== undefined && name !== only) return;
+      const changed = name === undefined ? path : join(path, name);
       if (this.ignored(root, changed)) return;
-      if (isDir && changed !== path && isDirectory(changed)) this.watchTree(root, changed);
+      if (only === undefined && changed !== path && isDirectory(changed)) this.watchTree(root, changed);
       this.changed(changed);
     });
-    this.watchers.set(path, watcher);
+    this.watchers.set(key, watcher);
   }
 
   private changed(path: string): void {
