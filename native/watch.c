@@ -1,0 +1,77 @@
+/*
+ * A child's exit, seen through its pidfd on the event loop: the pidfd turns readable when the
+ * child exits, and waitid(P_PIDFD) reaps exactly that child. No thread and no timer per
+ * child; libuv's own SIGCHLD handler waits only for its handles' pids, so it never takes ours.
+ */
+#define _GNU_SOURCE
+#include "watch.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "registry.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+struct pk_watch {
+  uv_poll_t poll;
+  int pidfd;
+  int pid;
+  pk_exit_cb on_exit;
+  void *data;
+};
+
+static void on_closed(uv_handle_t *handle) {
+  struct pk_watch *w = handle->data;
+  close(w->pidfd);
+  free(w);
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  (void)events;
+  struct pk_watch *w = handle->data;
+  siginfo_t info;
+  info.si_pid = 0;
+  int rc;
+  do rc = waitid((idtype_t)P_PIDFD, (id_t)w->pidfd, &info, WEXITED | WNOHANG);
+  while (rc != 0 && errno == EINTR);
+  if (status == 0 && rc == 0 && info.si_pid == 0) return; /* woken early: not exited yet */
+  if (rc != 0 && errno == EAGAIN) return;
+
+  int code = -1, signal = 0;
+  if (rc == 0) {
+    if (info.si_code == CLD_EXITED) code = info.si_status;
+    else signal = info.si_status;
+  }
+  /* rc != 0 (ECHILD: someone else reaped it) reports neither a code nor a signal. */
+  pk_registry_remove(w->pid);
+  uv_poll_stop(handle);
+  uv_close((uv_handle_t *)handle, on_closed);
+  w->on_exit(w->data, code, signal);
+}
+
+struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb on_exit, void *data,
+                                int *err) {
+  struct pk_watch *w = calloc(1, sizeof *w);
+  if (w == NULL) {
+    *err = ENOMEM;
+    return NULL;
+  }
+  w->pidfd = pidfd;
+  w->pid = pid;
+  w->on_exit = on_exit;
+  w->data = data;
+  w->poll.data = w;
+  int rc = uv_poll_init(loop, &w->poll, pidfd);
+  if (rc == 0) rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    *err = -rc;
+    free(w);
+    return NULL;
+  }
+  return w;
+}
