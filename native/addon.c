@@ -8,7 +8,7 @@
  *   watch(pidfd, pid, onExit(code|null, signal|null))   kill(pidfd, signo) → 0 | errno
  *   pipe() → [read, write] (O_CLOEXEC)    probe() → { clone3, intoCgroup } (errno, 0 = usable)
  *   intoCgroupRefused() → errno | 0        startReaper() → errno | 0    reaped() → count
- *   reapOnce() → count (one pass, for tests)
+ *   reapOnce() → count (one pass, for tests)   watches() → exit watches still open
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -362,6 +362,11 @@ static napi_value ReapOnce(napi_env env, napi_callback_info info) {
   return number(env, pk_reap_orphans(loop, &blocked));
 }
 
+static napi_value Watches(napi_env env, napi_callback_info info) {
+  (void)info;
+  return number(env, pk_watch_count());
+}
+
 static void free_instance(napi_env env, void *data, void *hint) {
   (void)hint;
   struct instance *in = data;
@@ -391,6 +396,7 @@ NAPI_MODULE_INIT() {
       {"startReaper", NULL, StartReaper, NULL, NULL, NULL, napi_default, NULL},
       {"reaped", NULL, Reaped, NULL, NULL, NULL, napi_default, NULL},
       {"reapOnce", NULL, ReapOnce, NULL, NULL, NULL, napi_default, NULL},
+      {"watches", NULL, Watches, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof *props, props);
   return exports;

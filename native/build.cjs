@@ -26,7 +26,17 @@ function skip(reason) {
 function findNodeGyp() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    join(dirname(process.execPath), "..", "lib", "node_modules", "npm", "node_modules", "node-gyp", "bin", "node-gyp.js"),
+    join(
+      dirname(process.execPath),
+      "..",
+      "lib",
+      "node_modules",
+      "npm",
+      "node_modules",
+      "node-gyp",
+      "bin",
+      "node-gyp.js",
+    ),
   ];
   return candidates.find((path) => path !== undefined && path !== "" && existsSync(path));
 }
@@ -34,7 +44,11 @@ function findNodeGyp() {
 /** Headers already on this machine: npm's nodedir setting, else the ones installed with this Node. */
 function findNodeDir() {
   const configured = process.env.npm_config_nodedir;
-  if (configured !== undefined && configured !== "" && existsSync(join(configured, "include", "node", "node_api.h")))
+  if (
+    configured !== undefined &&
+    configured !== "" &&
+    existsSync(join(configured, "include", "node", "node_api.h"))
+  )
     return configured;
   const prefix = resolve(dirname(process.execPath), "..");
   return existsSync(join(prefix, "include", "node", "node_api.h")) ? prefix : undefined;

@@ -17,6 +17,13 @@
 #define P_PIDFD 3
 #endif
 
+/* Watches whose handle is not closed yet, across every event loop (tests check nothing outlives a run). */
+static volatile int open_watches = 0;
+
+int pk_watch_count(void) {
+  return __atomic_load_n(&open_watches, __ATOMIC_RELAXED);
+}
+
 struct pk_watch {
   uv_poll_t poll;
   int pidfd;
@@ -29,6 +36,7 @@ static void on_closed(uv_handle_t *handle) {
   struct pk_watch *w = handle->data;
   close(w->pidfd);
   free(w);
+  __atomic_fetch_sub(&open_watches, 1, __ATOMIC_RELAXED);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -73,5 +81,6 @@ struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb 
     free(w);
     return NULL;
   }
+  __atomic_fetch_add(&open_watches, 1, __ATOMIC_RELAXED);
   return w;
 }

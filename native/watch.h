@@ -14,4 +14,7 @@ typedef void (*pk_exit_cb)(void *data, int code, int signal);
  */
 struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb on_exit, void *data, int *err);
 
+/* Watches not closed yet, in the whole process. */
+int pk_watch_count(void);
+
 #endif

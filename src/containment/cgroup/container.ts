@@ -13,7 +13,7 @@
  */
 import type { SpawnOptions } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import type { Container, ContainerStats, SpawnPlan } from "../container.js";
+import type { Container, ContainerStats, Placement, SpawnPlan } from "../container.js";
 import { pollUntil } from "../poll.js";
 import { isLive, readStat } from "../proc.js";
 import {
@@ -54,6 +54,10 @@ export class CgroupContainer implements Container {
 
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     return launcherPlan(this.dir, file, args, options);
+  }
+
+  placement(): Placement {
+    return { kind: "cgroup", dir: this.dir };
   }
 
   adopt(pid: number): void {
