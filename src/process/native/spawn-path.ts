@@ -67,9 +67,20 @@ function startPid1Reaper(addon: NativeAddon): void {
   reaperStarted = addon.startReaper() === 0;
 }
 
+function intoCgroupRefusal(addon: NativeAddon): number {
+  return addon.intoCgroupRefused() || addon.probe().intoCgroup;
+}
+
+/** True when spawns are native and children are born in their cgroup: no cgroup.procs write, no RCU wait. */
+export function bornInCgroup(): boolean {
+  if (forcedPath() === "node") return false;
+  const core = usableCore();
+  return "addon" in core && intoCgroupRefusal(core.addon) === 0;
+}
+
 /** How cgroups are entered on the native path, for the report. */
 function cgroupJoinText(addon: NativeAddon): string {
-  const refused = addon.intoCgroupRefused() || addon.probe().intoCgroup;
+  const refused = intoCgroupRefusal(addon);
   return refused === 0
     ? "children are born in their cgroup (CLONE_INTO_CGROUP)"
     : `the kernel refuses CLONE_INTO_CGROUP (${errnoName(refused)}): children join their cgroup by writing cgroup.procs before exec`;
@@ -90,7 +101,7 @@ export function spawnPath(): SpawnPath {
   }
   return {
     spawn: "native",
-    reason: `native clone3 spawn (vfork on its own stack, pidfd exit); ${cgroupJoinText(core.addon)}${forced === "native" ? "; forced by PROCESSKIT_SPAWN=native" : ""}`,
+    reason: `clone3 with a vfork on its own stack, exit through a pidfd; ${cgroupJoinText(core.addon)}${forced === "native" ? "; forced by PROCESSKIT_SPAWN=native" : ""}`,
   };
 }
 

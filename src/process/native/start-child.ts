@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import type { Container } from "../../containment/container.js";
+import { checkExecFormat } from "../exec-format.js";
 import type { NativeChild } from "./native-child.js";
 import { type NativeSpawnError, type NativeStdio, spawnNative } from "./native-spawn.js";
 import { nativeSpawner, refuseNative } from "./spawn-path.js";
@@ -49,6 +50,7 @@ export function startChild(
       refuseNative(-((error as NativeSpawnError).errno ?? 0));
     }
   }
+  checkExecFormat(file);
   const plan = container.plan(file, args, options);
   return spawn(plan.file, plan.args, plan.options);
 }
