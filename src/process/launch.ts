@@ -9,7 +9,7 @@ import type { ChildProcess, IOType, SpawnOptions, StdioOptions } from "node:chil
 import { closeSync, openSync } from "node:fs";
 import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
-import { NotFoundError, SpawnError, StdinError } from "../errors.js";
+import { NotFoundError, ProcessError, SpawnError, StdinError } from "../errors.js";
 import { claimStdinSource } from "../io/stdin-feeder.js";
 import { ChildDriver } from "./driver.js";
 import { childEnvironment } from "./environment.js";
@@ -145,8 +145,8 @@ function outputStdio(mode: OutputMode, stream: string, spec: CommandSpec, fds: n
 }
 
 function spawnFailure(program: string, error: unknown): Error {
-  if (error instanceof SpawnError || error instanceof StdinError || error instanceof NotFoundError)
-    return error;
+  // Already typed (SpawnError, StdinError, NotFoundError, a bad PROCESSKIT_SPAWN, forced native unusable).
+  if (error instanceof ProcessError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOENT") return new NotFoundError(program, []);
   const detail = error instanceof Error ? error.message : String(error);

@@ -120,8 +120,8 @@ export function refuseNative(errno: number): void {
   refusedAtSpawn = `the kernel refused clone3 at a spawn (${errnoName(errno)})`;
 }
 
-/** Whether we are PID 1 of our PID namespace, and whether orphans are reaped. */
+/** Whether we are PID 1 of our PID namespace, and whether orphans are reaped (part of the native core). */
 export function pid1Status(): { readonly pid1: boolean; readonly reaper: boolean } {
-  if (process.pid === 1) usableCore();
+  if (process.pid === 1 && forcedPath() !== "node") usableCore();
   return { pid1: process.pid === 1, reaper: reaperStarted };
 }
