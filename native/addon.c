@@ -5,7 +5,8 @@
  *
  *   spawn(file, argv, envp, cwd|null, [fd0, fd1, fd2], pgroup, cgroupFd, forceWriteJoin,
  *         uid, gid, groups|null) → { pid, pidfd, join } | { errno, step }
- *   watch(pidfd, pid, onExit(code|null, signal|null))   kill(pidfd, signo) → 0 | errno
+ *   watch(pidfd, pid, onExit(code|null, signal|null)) → watch | errno   ref(watch, bool)
+ *   kill(pidfd, signo) → 0 | errno
  *   pipe() → [read, write] (O_CLOEXEC)    probe() → { clone3, intoCgroup } (errno, 0 = usable)
  *   intoCgroupRefused() → errno | 0        startReaper() → errno | 0    reaped() → count
  *   reapOnce() → count (one pass, for tests)   watches() → exit watches still open
@@ -289,12 +290,31 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   cb->env = env;
   CHECK(napi_create_reference(env, argv[2], 1, &cb->callback));
   int err = 0;
-  if (pk_watch_start(loop, pidfd, pid, deliver_exit, cb, &err) == NULL) {
+  struct pk_watch *w = pk_watch_start(loop, pidfd, pid, deliver_exit, cb, &err);
+  if (w == NULL) {
     napi_delete_reference(env, cb->callback);
     free(cb);
     return number(env, err);
   }
-  return number(env, 0);
+  napi_value handle;
+  CHECK(napi_create_external(env, w, NULL, NULL, &handle));
+  return handle;
+}
+
+/* ref(watch, bool): valid only until the watch's onExit ran (JavaScript stops calling it then). */
+static napi_value Ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *w = NULL;
+  bool ref = true;
+  if (argc != 2 || napi_get_value_external(env, argv[0], &w) != napi_ok ||
+      napi_get_value_bool(env, argv[1], &ref) != napi_ok) {
+    napi_throw_type_error(env, NULL, "ref: expected (watch, boolean)");
+    return NULL;
+  }
+  pk_watch_ref(w, ref);
+  return NULL;
 }
 
 static napi_value Kill(napi_env env, napi_callback_info info) {
@@ -389,6 +409,7 @@ NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
       {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, Watch, NULL, NULL, NULL, napi_default, NULL},
+      {"ref", NULL, Ref, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
       {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_default, NULL},
       {"probe", NULL, Probe, NULL, NULL, NULL, napi_default, NULL},

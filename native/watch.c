@@ -84,3 +84,8 @@ struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb 
   __atomic_fetch_add(&open_watches, 1, __ATOMIC_RELAXED);
   return w;
 }
+
+void pk_watch_ref(struct pk_watch *w, int ref) {
+  if (ref) uv_ref((uv_handle_t *)&w->poll);
+  else uv_unref((uv_handle_t *)&w->poll);
+}

@@ -14,6 +14,9 @@ typedef void (*pk_exit_cb)(void *data, int code, int signal);
  */
 struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb on_exit, void *data, int *err);
 
+/* Whether the watch keeps the event loop alive (like ChildProcess.ref/unref); only before on_exit ran. */
+void pk_watch_ref(struct pk_watch *w, int ref);
+
 /* Watches not closed yet, in the whole process. */
 int pk_watch_count(void);
 

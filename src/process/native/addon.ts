@@ -11,6 +11,9 @@ export type NativeSpawnResult =
   | { readonly pid: number; readonly pidfd: number; readonly join: "none" | "clone" | "write" }
   | { readonly errno: number; readonly step: string };
 
+/** An exit watch (opaque): valid until its onExit has run. */
+export type NativeWatch = { readonly __nativeWatch: unique symbol };
+
 /** The addon's functions, as native/addon.c defines them. */
 export interface NativeAddon {
   spawn(
@@ -26,8 +29,14 @@ export interface NativeAddon {
     gid: number,
     groups: readonly number[] | null,
   ): NativeSpawnResult;
-  /** Calls onExit(code, signal number) once the child exited; returns 0 or an errno. */
-  watch(pidfd: number, pid: number, onExit: (code: number | null, signal: number | null) => void): number;
+  /** Calls onExit(code, signal number) once the child exited; returns the watch, or an errno. */
+  watch(
+    pidfd: number,
+    pid: number,
+    onExit: (code: number | null, signal: number | null) => void,
+  ): NativeWatch | number;
+  /** Whether the watch keeps the event loop alive; only until its onExit ran. */
+  ref(watch: NativeWatch, ref: boolean): void;
   /** pidfd_send_signal: 0 or an errno. */
   kill(pidfd: number, signal: number): number;
   /** pipe2(O_CLOEXEC): [read end, write end]. */

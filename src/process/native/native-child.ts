@@ -7,7 +7,7 @@
 import { EventEmitter } from "node:events";
 import { constants } from "node:os";
 import type { Readable, Writable } from "node:stream";
-import type { NativeAddon } from "./addon.js";
+import type { NativeAddon, NativeWatch } from "./addon.js";
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
   Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]),
@@ -27,6 +27,7 @@ export class NativeChild extends EventEmitter {
   exitCode: number | null = null;
   signalCode: NodeJS.Signals | null = null;
   private exited = false;
+  private readonly watch: NativeWatch;
 
   constructor(
     private readonly addon: NativeAddon,
@@ -39,8 +40,18 @@ export class NativeChild extends EventEmitter {
     this.stdin = stdio.stdin;
     this.stdout = stdio.stdout;
     this.stderr = stdio.stderr;
-    const err = addon.watch(pidfd, pid, (code, signal) => this.onExit(code, signal));
-    if (err !== 0) throw new Error(`cannot watch the child's pidfd (errno ${err})`);
+    const watch = addon.watch(pidfd, pid, (code, signal) => this.onExit(code, signal));
+    if (typeof watch === "number") throw new Error(`cannot watch the child's pidfd (errno ${watch})`);
+    this.watch = watch;
+  }
+
+  /** Like ChildProcess.unref: a running child no longer keeps the event loop alive. */
+  unref(): void {
+    if (!this.exited) this.addon.ref(this.watch, false);
+  }
+
+  ref(): void {
+    if (!this.exited) this.addon.ref(this.watch, true);
   }
 
   /** Like ChildProcess.kill: true when the signal was sent; false once the child has exited. */
