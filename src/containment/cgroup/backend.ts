@@ -23,8 +23,16 @@ export class CgroupBackend implements ContainmentBackend {
   /** @internal Use `CgroupBackend.get()`: it creates the owner cgroup and probes migration first. */
   constructor(readonly ownerDir: string) {}
 
+  /** Empty cgroups of finished private runs, for the next private run. */
+  private readonly pool: string[] = [];
+
   createContainer(): Container {
     return CgroupContainer.inside(this.ownerDir);
+  }
+
+  /** A private run's container (JobRunner): may be an empty cgroup a finished run gave back. */
+  createRunContainer(): Container {
+    return CgroupContainer.fromPool(this.ownerDir, this.pool);
   }
 
   /** The backend for this event loop, once the probe proved that migration works. */

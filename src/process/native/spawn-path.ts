@@ -115,6 +115,15 @@ export function nativeSpawner(): NativeAddon | undefined {
   return undefined;
 }
 
+/** True when spawns go through the native core now (a bad PROCESSKIT_SPAWN counts as no: runs report it). */
+export function nativeSpawnInUse(): boolean {
+  try {
+    return nativeSpawner() !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** clone3 itself was refused at a real spawn (a filter the probe did not trip): pure path from now on. */
 export function refuseNative(errno: number): void {
   refusedAtSpawn = `the kernel refused clone3 at a spawn (${errnoName(errno)})`;
