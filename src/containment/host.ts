@@ -5,7 +5,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import type { LimitKind } from "../errors.js";
-import { bornInCgroup, pid1Status, type SpawnKind, spawnPath } from "../process/native/spawn-path.js";
+import { bornInCgroup, pid1Status, spawnPath } from "../process/native/spawn-path.js";
 import { CgroupBackend } from "./cgroup/backend.js";
 import { enforceableLimits } from "./cgroup/limits.js";
 import { locateCgroup } from "./cgroup/locate.js";
@@ -25,7 +25,7 @@ export interface HostContainment {
   readonly parentDeath: "whole-tree" | "direct-child" | "none";
   readonly limits: Readonly<Record<LimitKind, boolean>>;
   /** "native": the clone3 core spawns (no launcher, cost flat in our memory); "node": Node's spawn. */
-  readonly spawn: SpawnKind;
+  readonly spawn: "native" | "node";
   /** Why that spawn is the one in use (a fallback names its cause). */
   readonly spawnReason: string;
   /** We are PID 1 of our PID namespace: orphans are re-parented to us (reaped when the native core runs). */

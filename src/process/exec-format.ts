@@ -8,20 +8,8 @@
  * are what the kernel runs without help; anything else is refused the way execve would refuse
  * it — unless binfmt_misc has handlers registered: then only the kernel knows, and it decides.
  */
-import { accessSync, closeSync, constants, openSync, readdirSync, readSync } from "node:fs";
-
-let miscHandlers: boolean | undefined;
-
-function binfmtMiscHandlers(): boolean {
-  if (miscHandlers === undefined) {
-    try {
-      miscHandlers = readdirSync("/proc/sys/fs/binfmt_misc").some((e) => e !== "register" && e !== "status");
-    } catch {
-      miscHandlers = false; // not mounted: the kernel runs only its built-in formats
-    }
-  }
-  return miscHandlers;
-}
+import { accessSync, closeSync, constants, openSync, readSync } from "node:fs";
+import { binfmtMiscHandlers } from "../containment/proc.js";
 
 /** The kernel reads at most this much of a `#!` line (BINPRM_BUF_SIZE). */
 const header = Buffer.alloc(256);
