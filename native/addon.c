@@ -7,7 +7,7 @@
  *         uid, gid, groups|null) → { pid, pidfd, join } | { errno, step }
  *   watch(pidfd, pid, onExit(code|null, signal|null)) → watch | errno   ref(watch, bool)
  *   kill(pidfd, signo) → 0 | errno
- *   pipe() → [read, write] (O_CLOEXEC)    probe() → { clone3, intoCgroup } (errno, 0 = usable)
+ *   pipe() → [read, write] (O_CLOEXEC)   close(fd) → 0 | errno    probe() → { clone3, intoCgroup } (errno, 0 = usable)
  *   intoCgroupRefused() → errno | 0        startReaper() → errno | 0    reaped() → count
  *   reapOnce() → count (one pass, for tests)   watches() → exit watches still open
  */
@@ -34,6 +34,8 @@ struct instance {
   void *stack;
   napi_async_context async;
   struct reaper *reaper;
+  struct pk_watch_list watches;
+  int closing; /* the environment is being torn down: no more calls into JavaScript */
 };
 
 #define CHECK(call)                                     \
@@ -248,9 +250,19 @@ struct exit_callback {
   napi_ref callback;
 };
 
+static void drop_exit(void *data) {
+  struct exit_callback *cb = data;
+  napi_delete_reference(cb->env, cb->callback);
+  free(cb);
+}
+
 static void deliver_exit(void *data, int code, int signal) {
   struct exit_callback *cb = data;
   napi_env env = cb->env;
+  if (instance_of(env)->closing) {
+    drop_exit(cb);
+    return;
+  }
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value fn, global, args[2], result;
@@ -290,7 +302,7 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   cb->env = env;
   CHECK(napi_create_reference(env, argv[2], 1, &cb->callback));
   int err = 0;
-  struct pk_watch *w = pk_watch_start(loop, pidfd, pid, deliver_exit, cb, &err);
+  struct pk_watch *w = pk_watch_start(&instance_of(env)->watches, loop, pidfd, pid, deliver_exit, cb, &err);
   if (w == NULL) {
     napi_delete_reference(env, cb->callback);
     free(cb);
@@ -344,6 +356,19 @@ static napi_value Pipe(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* close(2) for descriptors made here: Node's fs.closeSync warns about them in a worker. */
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd;
+  if (argc != 1 || !get_int(env, argv[0], &fd)) {
+    napi_throw_type_error(env, NULL, "close: expected (fd)");
+    return NULL;
+  }
+  return number(env, close(fd) == 0 ? 0 : errno);
+}
+
 static napi_value Probe(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -387,6 +412,15 @@ static napi_value Watches(napi_env env, napi_callback_info info) {
   return number(env, pk_watch_count());
 }
 
+/* A worker ending with children still running: close their watches before the loop goes. */
+static void on_env_cleanup(void *arg) {
+  struct instance *in = arg;
+  in->closing = 1;
+  pk_watch_close_all(&in->watches, drop_exit);
+  pk_reaper_stop(in->reaper);
+  in->reaper = NULL;
+}
+
 static void free_instance(napi_env env, void *data, void *hint) {
   (void)hint;
   struct instance *in = data;
@@ -402,7 +436,8 @@ NAPI_MODULE_INIT() {
   napi_create_string_utf8(env, "processkit:native-child", NAPI_AUTO_LENGTH, &name);
   napi_create_object(env, &resource);
   if (napi_async_init(env, resource, name, &in->async) != napi_ok ||
-      napi_set_instance_data(env, in, free_instance, NULL) != napi_ok) {
+      napi_set_instance_data(env, in, free_instance, NULL) != napi_ok ||
+      napi_add_env_cleanup_hook(env, on_env_cleanup, in) != napi_ok) {
     free(in);
     return NULL;
   }
@@ -412,6 +447,7 @@ NAPI_MODULE_INIT() {
       {"ref", NULL, Ref, NULL, NULL, NULL, napi_default, NULL},
       {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
       {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, Close, NULL, NULL, NULL, napi_default, NULL},
       {"probe", NULL, Probe, NULL, NULL, NULL, napi_default, NULL},
       {"intoCgroupRefused", NULL, IntoCgroupRefused, NULL, NULL, NULL, napi_default, NULL},
       {"startReaper", NULL, StartReaper, NULL, NULL, NULL, napi_default, NULL},

@@ -116,3 +116,11 @@ struct reaper *pk_reaper_start(uv_loop_t *loop, int *err) {
 int pk_reaper_count(const struct reaper *r) {
   return r == NULL ? 0 : r->reaped;
 }
+
+void pk_reaper_stop(struct reaper *r) {
+  if (r == NULL) return;
+  uv_timer_stop(&r->retry);
+  uv_signal_stop(&r->sigchld);
+  uv_close((uv_handle_t *)&r->retry, NULL);
+  uv_close((uv_handle_t *)&r->sigchld, NULL); /* r itself stays allocated: the loop may still touch the handles */
+}

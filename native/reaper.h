@@ -14,4 +14,7 @@ struct reaper *pk_reaper_start(uv_loop_t *loop, int *err);
 /* How many orphans this reaper has reaped so far. */
 int pk_reaper_count(const struct reaper *r);
 
+/* Closes the reaper's handles (its environment is going away). */
+void pk_reaper_stop(struct reaper *r);
+
 #endif

@@ -28,15 +28,31 @@ struct pk_watch {
   uv_poll_t poll;
   int pidfd;
   int pid;
+  int closing;
   pk_exit_cb on_exit;
   void *data;
+  struct pk_watch_list *list;
+  struct pk_watch *prev, *next;
 };
+
+static void unlink_watch(struct pk_watch *w) {
+  if (w->prev != NULL) w->prev->next = w->next;
+  else w->list->head = w->next;
+  if (w->next != NULL) w->next->prev = w->prev;
+}
 
 static void on_closed(uv_handle_t *handle) {
   struct pk_watch *w = handle->data;
+  unlink_watch(w);
   close(w->pidfd);
   free(w);
   __atomic_fetch_sub(&open_watches, 1, __ATOMIC_RELAXED);
+}
+
+static void start_close(struct pk_watch *w) {
+  w->closing = 1;
+  uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, on_closed);
 }
 
 static void on_readable(uv_poll_t *handle, int status, int events) {
@@ -57,13 +73,12 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   }
   /* rc != 0 (ECHILD: someone else reaped it) reports neither a code nor a signal. */
   pk_registry_remove(w->pid);
-  uv_poll_stop(handle);
-  uv_close((uv_handle_t *)handle, on_closed);
+  start_close(w);
   w->on_exit(w->data, code, signal);
 }
 
-struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb on_exit, void *data,
-                                int *err) {
+struct pk_watch *pk_watch_start(struct pk_watch_list *list, uv_loop_t *loop, int pidfd, int pid,
+                                pk_exit_cb on_exit, void *data, int *err) {
   struct pk_watch *w = calloc(1, sizeof *w);
   if (w == NULL) {
     *err = ENOMEM;
@@ -75,14 +90,33 @@ struct pk_watch *pk_watch_start(uv_loop_t *loop, int pidfd, int pid, pk_exit_cb 
   w->data = data;
   w->poll.data = w;
   int rc = uv_poll_init(loop, &w->poll, pidfd);
-  if (rc == 0) rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
   if (rc != 0) {
     *err = -rc;
     free(w);
     return NULL;
   }
+  w->list = list;
+  w->next = list->head;
+  if (list->head != NULL) list->head->prev = w;
+  list->head = w;
   __atomic_fetch_add(&open_watches, 1, __ATOMIC_RELAXED);
+  rc = uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  if (rc != 0) {
+    *err = -rc;
+    w->pidfd = dup(pidfd); /* the caller keeps its pidfd on failure; on_closed closes this copy */
+    start_close(w);
+    return NULL;
+  }
   return w;
+}
+
+void pk_watch_close_all(struct pk_watch_list *list, void (*drop)(void *data)) {
+  for (struct pk_watch *w = list->head; w != NULL; w = w->next) {
+    if (w->closing) continue;
+    pk_registry_remove(w->pid);
+    start_close(w);
+    drop(w->data);
+  }
 }
 
 void pk_watch_ref(struct pk_watch *w, int ref) {

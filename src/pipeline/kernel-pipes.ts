@@ -97,8 +97,14 @@ export async function createPipes(count: number): Promise<KernelPipe[]> {
 }
 
 export function closePipes(pipes: readonly KernelPipe[]): void {
+  // The native core's pipes are closed by it: fs.closeSync warns about foreign fds in a worker.
+  const load = loadAddon();
   for (const { read, write } of pipes) {
     for (const fd of [read, write]) {
+      if (load.ok) {
+        load.addon.close(fd);
+        continue;
+      }
       try {
         closeSync(fd);
       } catch {

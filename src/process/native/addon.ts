@@ -41,6 +41,8 @@ export interface NativeAddon {
   kill(pidfd: number, signal: number): number;
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
+  /** close(2) of a descriptor made by pipe(): 0 or an errno (fs.closeSync warns about those in a worker). */
+  close(fd: number): number;
   /** errno of the kernel's answer to each probe; 0 = usable. */
   probe(): { readonly clone3: number; readonly intoCgroup: number };
   /** errno with which the kernel refused CLONE_INTO_CGROUP at a spawn, else 0. */

@@ -113,8 +113,8 @@ export function spawnNative(addon: NativeAddon, request: NativeSpawnRequest): Na
     handedOver = true;
     return new NativeChild(addon, result.pid, result.pidfd, stdio);
   } finally {
-    for (const fd of childEnds) closeSync(fd);
+    for (const fd of childEnds) addon.close(fd);
     if (cgroupFd >= 0) closeSync(cgroupFd);
-    if (!handedOver) for (const fd of ourEnds) if (fd !== undefined) closeSync(fd);
+    if (!handedOver) for (const fd of ourEnds) if (fd !== undefined) addon.close(fd);
   }
 }
