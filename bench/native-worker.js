@@ -10,6 +10,7 @@
  * Prints one line `BENCH_RESULT {...}`.
  */
 import { createRequire } from "node:module";
+import { pool } from "./cases/p6-batch.js";
 import { interleaved } from "./lib/harness.js";
 import { openFdCount, sleep } from "./lib/procfs.js";
 import { createRandom } from "./lib/stats.js";
@@ -87,18 +88,8 @@ let batch;
 if (task.batch > 0 && typeof pk.outputAll === "function") {
   const n = task.batch;
   const concurrency = 16;
-  const pool = async (task) => {
-    let next = 0;
-    const worker = async () => {
-      while (next < n) {
-        next++;
-        await task();
-      }
-    };
-    await Promise.all(Array.from({ length: concurrency }, worker));
-  };
   const commands = Array.from({ length: n }, () => new pk.Command("/bin/true"));
-  const batchVariants = { "raw pool": () => pool(() => rawCapture("/bin/true", [])) };
+  const batchVariants = { "raw pool": () => pool(n, concurrency, () => rawCapture("/bin/true", [])) };
   for (const [mechanism, runner] of Object.entries(runners)) {
     for (const path of spawnPath === "native" ? ["native", "node"] : ["node"]) {
       batchVariants[`processkit ${path === "native" ? "native" : "pure"} (${mechanism})`] = async () => {

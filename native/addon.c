@@ -73,6 +73,14 @@ static int get_int(napi_env env, napi_value v, int *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
+/* Exactly `count` arguments into argv, else a TypeError saying `usage`. */
+static int get_args(napi_env env, napi_callback_info info, size_t count, napi_value *argv, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == count) return 1;
+  napi_throw_type_error(env, NULL, usage);
+  return 0;
+}
+
 /* Strings are copied into one arena: lengths first, then the bytes. */
 struct arena {
   char *bytes;
@@ -119,13 +127,8 @@ static napi_value failure(napi_env env, int err, const char *step) {
 }
 
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value argv[11];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 11) {
-    napi_throw_type_error(env, NULL, "spawn: expected 11 arguments");
-    return NULL;
-  }
+  if (!get_args(env, info, 11, argv, "spawn: expected 11 arguments")) return NULL;
   uint32_t nargs = 0, nenv = 0, ngroups = 0;
   napi_valuetype cwd_type, groups_type;
   CHECK(napi_get_array_length(env, argv[1], &nargs));
@@ -287,12 +290,12 @@ static void deliver_exit(void *data, int code, int signal) {
 }
 
 static napi_value Watch(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
+  const char *usage = "watch: expected (pidfd, pid, onExit)";
   napi_value argv[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int pidfd, pid;
-  if (argc != 3 || !get_int(env, argv[0], &pidfd) || !get_int(env, argv[1], &pid)) {
-    napi_throw_type_error(env, NULL, "watch: expected (pidfd, pid, onExit)");
+  if (!get_args(env, info, 3, argv, usage)) return NULL;
+  if (!get_int(env, argv[0], &pidfd) || !get_int(env, argv[1], &pid)) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   uv_loop_t *loop;
@@ -315,14 +318,13 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
 
 /* ref(watch, bool): valid only until the watch's onExit ran (JavaScript stops calling it then). */
 static napi_value Ref(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  const char *usage = "ref: expected (watch, boolean)";
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   void *w = NULL;
   bool ref = true;
-  if (argc != 2 || napi_get_value_external(env, argv[0], &w) != napi_ok ||
-      napi_get_value_bool(env, argv[1], &ref) != napi_ok) {
-    napi_throw_type_error(env, NULL, "ref: expected (watch, boolean)");
+  if (!get_args(env, info, 2, argv, usage)) return NULL;
+  if (napi_get_value_external(env, argv[0], &w) != napi_ok || napi_get_value_bool(env, argv[1], &ref) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   pk_watch_ref(w, ref);
@@ -330,12 +332,12 @@ static napi_value Ref(napi_env env, napi_callback_info info) {
 }
 
 static napi_value Kill(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
+  const char *usage = "kill: expected (pidfd, signal number)";
   napi_value argv[2];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int pidfd, signo;
-  if (argc != 2 || !get_int(env, argv[0], &pidfd) || !get_int(env, argv[1], &signo)) {
-    napi_throw_type_error(env, NULL, "kill: expected (pidfd, signal number)");
+  if (!get_args(env, info, 2, argv, usage)) return NULL;
+  if (!get_int(env, argv[0], &pidfd) || !get_int(env, argv[1], &signo)) {
+    napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
   long rc = syscall(SYS_pidfd_send_signal, pidfd, signo, NULL, 0);
@@ -358,11 +360,10 @@ static napi_value Pipe(napi_env env, napi_callback_info info) {
 
 /* close(2) for descriptors made here: Node's fs.closeSync warns about them in a worker. */
 static napi_value Close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int fd;
-  if (argc != 1 || !get_int(env, argv[0], &fd)) {
+  if (!get_args(env, info, 1, argv, "close: expected (fd)")) return NULL;
+  if (!get_int(env, argv[0], &fd)) {
     napi_throw_type_error(env, NULL, "close: expected (fd)");
     return NULL;
   }
