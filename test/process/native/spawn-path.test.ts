@@ -1,6 +1,10 @@
 /** Which spawn runs, forced or chosen, is what hostContainment() says, with its reason. */
-import { readlinkSync } from "node:fs";
-import { afterEach, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { Command, hostContainment, InvalidInputError } from "../../../src/index.js";
 import { loadAddon } from "../../../src/process/native/addon.js";
 import { spawnPath } from "../../../src/process/native/spawn-path.js";
@@ -50,5 +54,48 @@ describe("PROCESSKIT_SPAWN", () => {
       expect(readlinkSync(`/proc/${proc.pid}/exe`)).toMatch(/sleep$/);
       await proc.kill();
     }
+  });
+});
+
+describe("without the addon (an install that had no compiler)", () => {
+  // A copy of dist/ with no build/ beside it: the loader finds no addon, as after such an install.
+  const dir = mkdtempSync(join(tmpdir(), "pk-no-addon-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(fileURLToPath(new URL("../../../dist/", import.meta.url)), join(dir, "dist"), { recursive: true });
+  writeFileSync(join(dir, "dist", "package.json"), '{ "type": "module" }\n');
+  const script = join(dir, "report.mjs");
+  writeFileSync(
+    script,
+    `const { Command, hostContainment } = await import("./dist/index.js");
+     const host = hostContainment();
+     const run = await new Command("echo", ["ran"]).run().catch((e) => e.constructor.name + ": " + e.message);
+     console.log(JSON.stringify({ spawn: host.spawn, reason: host.spawnReason, run }));`,
+  );
+  const report = (spawn: string | undefined) => {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    if (spawn === undefined) delete env.PROCESSKIT_SPAWN;
+    else env.PROCESSKIT_SPAWN = spawn;
+    const run = spawnSync(process.execPath, [script], { cwd: dir, env, encoding: "utf8" });
+    expect(run.stderr).toBe("");
+    return JSON.parse(run.stdout) as { spawn: string; reason: string; run: string };
+  };
+
+  it("runs on Node's spawn and says why", () => {
+    expect(report(undefined)).toEqual({
+      spawn: "node",
+      reason: "Node's spawn: native addon not built (no toolchain at install, or PROCESSKIT_SKIP_NATIVE=1)",
+      run: "ran",
+    });
+  });
+
+  it("PROCESSKIT_SPAWN=native is an UnsupportedError naming the reason, never a silent fallback", () => {
+    const got = report("native");
+    expect(got.spawn).toBe("node");
+    expect(got.reason).toMatch(
+      /^PROCESSKIT_SPAWN=native, but native addon not built .*: runs fail with UnsupportedError$/,
+    );
+    expect(got.run).toBe(
+      "UnsupportedError: PROCESSKIT_SPAWN=native, but native addon not built (no toolchain at install, or PROCESSKIT_SKIP_NATIVE=1)",
+    );
   });
 });
