@@ -18,7 +18,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { locateCgroup } from "../../../src/containment/cgroup/locate.js";
 import { Command, type JobRunner, type RunningProcess } from "../../../src/index.js";
 import { loadAddon } from "../../../src/process/native/addon.js";
@@ -29,8 +29,6 @@ import { killPids, waitDead } from "../../helpers/procs.js";
 
 const load = loadAddon();
 const native = load.ok && spawnPath().spawn === "native";
-const dir = mkdtempSync(join(tmpdir(), "pk-native-child-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const status = (pid: number, field: string) =>
   readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s*(\\S+)`, "m"))?.[1];
@@ -101,6 +99,7 @@ describe.runIf(native)("a natively spawned child", () => {
   it("inherits no fd of ours: a leaked descriptor of a Node owner does not reach it (positive control: raw spawn)", async () => {
     // An owner whose fd 3 is not close-on-exec (it inherited it): Node's spawn passes it on.
     const index = fileURLToPath(new URL("../../../dist/index.js", import.meta.url));
+    const dir = mkdtempSync(join(tmpdir(), "pk-native-child-"));
     const script = join(dir, "owner.mjs");
     writeFileSync(
       script,
@@ -120,6 +119,7 @@ describe.runIf(native)("a natively spawned child", () => {
       out += d.toString();
     });
     await new Promise((resolve) => owner.once("close", resolve));
+    rmSync(dir, { recursive: true, force: true });
     const { raw, ours } = JSON.parse(out) as { raw: string[]; ours: string[] };
     expect(raw.length).toBeGreaterThan(3); // something of the owner's leaked into Node's child
     expect(ours).toEqual(["0", "1", "2"]);

@@ -10,19 +10,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnPath } from "../../../src/process/native/spawn-path.js";
 
 const UNSHARE = ["/usr/bin/unshare", "/bin/unshare"].find((p) => existsSync(p));
 const root = process.getuid?.() === 0;
-const dir = mkdtempSync(join(tmpdir(), "pk-pid1-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 const index = fileURLToPath(new URL("../../../dist/index.js", import.meta.url));
-const script = join(dir, "pid1.mjs");
-writeFileSync(
-  script,
-  `import { spawn } from "node:child_process";
+const SCRIPT = `import { spawn } from "node:child_process";
    import { readdirSync, readFileSync } from "node:fs";
    const { Command, hostContainment } = await import(${JSON.stringify(index)});
    const host = hostContainment();
@@ -35,14 +29,17 @@ writeFileSync(
    const rawExit = await new Promise((resolve) => raw.once("exit", (code) => resolve(code)));
    const ours = await new Command("sh", ["-c", "exit 7"]).exitCode();
    await new Promise((r) => setTimeout(r, 600));
-   console.log(JSON.stringify({ pid: process.pid, pid1: host.pid1, spawn: host.spawn, rawExit, ours, zombies: zombies() }));`,
-);
+   console.log(JSON.stringify({ pid: process.pid, pid1: host.pid1, spawn: host.spawn, rawExit, ours, zombies: zombies() }));`;
+
+let dir = "";
+let script = "";
 
 function runAsPid1(spawn: "native" | "node") {
+  // The namespace ends with its PID 1, sentinel included: its scratch files go to our temp dir.
   const run = spawnSync(
     UNSHARE as string,
     ["--pid", "--fork", "--mount-proc", "--kill-child", process.execPath, script],
-    { encoding: "utf8", env: { ...process.env, PROCESSKIT_SPAWN: spawn }, timeout: 20_000 },
+    { encoding: "utf8", env: { ...process.env, PROCESSKIT_SPAWN: spawn, TMPDIR: dir }, timeout: 20_000 },
   );
   expect(run.stderr).toBe("");
   return JSON.parse(run.stdout) as {
@@ -56,6 +53,14 @@ function runAsPid1(spawn: "native" | "node") {
 }
 
 describe.runIf(UNSHARE !== undefined && root)("PID 1 of a PID namespace", () => {
+  // Made here, not at the top: hooks of a file whose tests are all skipped do not run.
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "pk-pid1-"));
+    script = join(dir, "pid1.mjs");
+    writeFileSync(script, SCRIPT);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it.runIf(spawnPath().spawn === "native")(
     "native core: orphans are reaped, libuv's and our own exits still arrive",
     () => {

@@ -10,18 +10,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnPath } from "../../../src/process/native/spawn-path.js";
 import { isAlive, waitDead } from "../../helpers/procs.js";
 
-const dir = mkdtempSync(join(tmpdir(), "pk-native-worker-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 const index = fileURLToPath(new URL("../../../dist/index.js", import.meta.url));
-const script = join(dir, "owner.mjs");
-writeFileSync(
-  script,
-  `import { Worker } from "node:worker_threads";
+const OWNER = `import { Worker } from "node:worker_threads";
    const worker = new Worker(\`
      const { parentPort } = await import("node:worker_threads");
      const { Command, JobRunner, hostContainment } = await import(${JSON.stringify(JSON.stringify(index)).slice(1, -1)});
@@ -35,10 +29,19 @@ writeFileSync(
    \`, { eval: true });
    const pids = [];
    worker.on("message", (m) => { pids.push(m.pid); if (pids.length === 2) console.log(JSON.stringify({ spawn: m.spawn, pids })); });
-   worker.on("exit", (code) => console.log(JSON.stringify({ workerExit: code })));`,
-);
+   worker.on("exit", (code) => console.log(JSON.stringify({ workerExit: code })));`;
 
 describe.runIf(spawnPath().spawn === "native")("a worker that ends while its native children run", () => {
+  // Made here, not at the top: hooks of a file whose tests are all skipped do not run.
+  let dir = "";
+  let script = "";
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "pk-native-worker-"));
+    script = join(dir, "owner.mjs");
+    writeFileSync(script, OWNER);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
   it("ends cleanly: no crash, no warning, and its children are torn down with it", async () => {
     const run = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 30_000 });
     expect(run.signal).toBeNull();
