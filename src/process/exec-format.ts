@@ -26,6 +26,7 @@ function execError(file: string, code: string): NodeJS.ErrnoException {
 function checkInterpreter(file: string, line: string): void {
   const interpreter = line.slice(2).trim().split(/[ \t]/)[0] ?? "";
   if (interpreter === "") throw execError(file, "ENOEXEC");
+  if (!interpreter.startsWith("/")) return; // relative to the child's cwd: only execve can tell
   try {
     accessSync(interpreter, constants.X_OK);
   } catch (error) {
