@@ -67,8 +67,12 @@ function startPid1Reaper(addon: NativeAddon): void {
   reaperStarted = addon.startReaper() === 0;
 }
 
+let probedIntoCgroup: number | undefined;
+
+/** errno of the kernel's refusal of CLONE_INTO_CGROUP (seen at a spawn, else probed once), or 0. */
 function intoCgroupRefusal(addon: NativeAddon): number {
-  return addon.intoCgroupRefused() || addon.probe().intoCgroup;
+  probedIntoCgroup ??= addon.probe().intoCgroup;
+  return addon.intoCgroupRefused() || probedIntoCgroup;
 }
 
 /** True when spawns are native and children are born in their cgroup: no cgroup.procs write, no RCU wait. */
