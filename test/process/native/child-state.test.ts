@@ -33,6 +33,10 @@ const native = load.ok && spawnPath().spawn === "native";
 const status = (pid: number, field: string) =>
   readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s*(\\S+)`, "m"))?.[1];
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+/** The kernel lets the vfork parent go before it has copied argv and envp into the new image: a moment. */
+async function imageReady(pid: number): Promise<void> {
+  for (let i = 0; i < 100 && cmdline(pid).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+}
 
 async function withStarted(
   command: Command,
@@ -79,8 +83,7 @@ describe.runIf(native)("a natively spawned child", () => {
         const pid = proc.pid as number;
         // start() resolved after the vforked child exec'd: no launcher can be seen, even now.
         expect(readlinkSync(`/proc/${pid}/exe`)).toMatch(/\/sleep$/);
-        // The kernel lets the parent go before it has copied argv into the new image: a moment.
-        for (let i = 0; i < 100 && cmdline(pid).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+        await imageReady(pid);
         expect(cmdline(pid)).toEqual(["sleep", "300"]);
       });
     });
@@ -88,8 +91,9 @@ describe.runIf(native)("a natively spawned child", () => {
     it("carries environment values in its environment only, never in an argv", async () => {
       const secret = "s3cret-value-that-must-not-show";
       const command = new Command("sleep", ["300"]).env({ "ODD-NAME": secret, OPTIND: "not-a-number" });
-      await withStarted(command, runner, (proc) => {
+      await withStarted(command, runner, async (proc) => {
         const pid = proc.pid as number;
+        await imageReady(pid);
         expect(cmdline(pid).join(" ")).not.toContain(secret);
         expect(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0")).toContain(`ODD-NAME=${secret}`);
       });
