@@ -8,6 +8,7 @@
  */
 import { closeSync, constants, openSync } from "node:fs";
 import { Socket } from "node:net";
+import { constants as osConstants } from "node:os";
 import type { Placement } from "../../containment/container.js";
 import type { NativeAddon } from "./addon.js";
 import { NativeChild } from "./native-child.js";
@@ -111,7 +112,15 @@ export function spawnNative(addon: NativeAddon, request: NativeSpawnRequest): Na
         ourEnds[2] === undefined ? null : new Socket({ fd: ourEnds[2], readable: true, writable: false }),
     };
     handedOver = true;
-    return new NativeChild(addon, result.pid, result.pidfd, stdio);
+    try {
+      return new NativeChild(addon, result.pid, result.pidfd, stdio);
+    } catch (error) {
+      // Its exit could not be watched (the loop refused the pidfd): never leave it running.
+      addon.kill(result.pidfd, osConstants.signals.SIGKILL);
+      addon.close(result.pidfd);
+      for (const stream of [stdio.stdin, stdio.stdout, stdio.stderr]) stream?.destroy();
+      throw error;
+    }
   } finally {
     for (const fd of childEnds) addon.close(fd);
     if (cgroupFd >= 0) closeSync(cgroupFd);
