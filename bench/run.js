@@ -22,12 +22,13 @@ import { p4 } from "./cases/p4-pipeline.js";
 import { p5 } from "./cases/p5-teardown.js";
 import { p6 } from "./cases/p6-batch.js";
 import { p7 } from "./cases/p7-tail.js";
+import { p8 } from "./cases/p8-native.js";
 import { freezeCase, renderCase, renderGoals } from "./lib/harness.js";
 import { createRandom } from "./lib/stats.js";
 import { loadPeers, loadProcesskit, MECHANISMS, processkitRunner } from "./lib/variants.js";
 import { renderMeta } from "./report.js";
 
-const CASES = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5, P6: p6, P7: p7 };
+const CASES = { P1: p1, P2: p2, P3: p3, P4: p4, P5: p5, P6: p6, P7: p7, P8: p8 };
 
 function log(message) {
   process.stderr.write(`${message}\n`);

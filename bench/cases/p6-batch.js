@@ -14,7 +14,8 @@ export function p6Available(pk) {
   return typeof pk.outputAll === "function";
 }
 
-async function pool(n, concurrency, task) {
+/** A promise pool: `n` runs of `task`, `concurrency` at a time (the raw baseline). */
+export async function pool(n, concurrency, task) {
   let next = 0;
   const worker = async () => {
     while (next < n) {

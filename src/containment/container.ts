@@ -18,11 +18,19 @@ export interface SpawnPlan {
   readonly options: SpawnOptions;
 }
 
+/**
+ * Where a child spawned by the native core goes, which it enters itself between clone3 and
+ * exec (no launcher): born in a cgroup directory, or leader of a new session and group.
+ */
+export type Placement = { readonly kind: "cgroup"; readonly dir: string } | { readonly kind: "new-session" };
+
 export interface Container extends StoppableTree {
   readonly mechanism: Mechanism;
   /** Rewrites a spawn of `file args…` so the child joins this container. */
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan;
-  /** Records a leader that was spawned from a plan of this container. */
+  /** Where a natively spawned leader goes (the native path's counterpart of `plan`). */
+  placement(): Placement;
+  /** Records a leader that was spawned from a plan (or the placement) of this container. */
   adopt(pid: number): void;
   /** The leader was reaped: its pid is no longer ours and may be reused from now on. */
   reaped(pid: number): void;

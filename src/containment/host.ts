@@ -5,6 +5,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import type { LimitKind } from "../errors.js";
+import { bornInCgroup, pid1Status, spawnPath } from "../process/native/spawn-path.js";
 import { CgroupBackend } from "./cgroup/backend.js";
 import { enforceableLimits } from "./cgroup/limits.js";
 import { locateCgroup } from "./cgroup/locate.js";
@@ -23,6 +24,12 @@ export interface HostContainment {
    */
   readonly parentDeath: "whole-tree" | "direct-child" | "none";
   readonly limits: Readonly<Record<LimitKind, boolean>>;
+  /** "native": the clone3 core spawns (no launcher, cost flat in our memory); "node": Node's spawn. */
+  readonly spawn: "native" | "node";
+  /** Why that spawn is the one in use (a fallback names its cause). */
+  readonly spawnReason: string;
+  /** We are PID 1 of our PID namespace: orphans are re-parented to us (reaped when the native core runs). */
+  readonly pid1: boolean;
   readonly reasons: readonly string[];
 }
 
@@ -67,9 +74,20 @@ export function hostContainment(): HostContainment {
       : { memoryMax: false, maxProcesses: false, cpuQuota: false };
   const missing = (Object.keys(limits) as LimitKind[]).filter((k) => !limits[k]);
   if (missing.length > 0) reasons.push(`limits not enforceable here: ${missing.join(", ")}`);
-  if (mechanism === "cgroup-v2" && located.ok && !located.mount.favorDynmods) {
+  // Only a migration (a cgroup.procs write) waits for the grace period; a child born in its cgroup does not.
+  if (mechanism === "cgroup-v2" && located.ok && !located.mount.favorDynmods && !bornInCgroup()) {
     reasons.push(
       "cgroup2 is not mounted with favordynmods: a run that follows a quiet spell waits for an RCU grace period (~10 ms) to join its cgroup",
+    );
+  }
+
+  const spawn = spawnPath();
+  const { pid1, reaper } = pid1Status();
+  if (pid1) {
+    reasons.push(
+      reaper
+        ? "PID 1 of this PID namespace: orphaned zombies are reaped by the native core"
+        : "PID 1 of this PID namespace without the native core: orphaned zombies are not reaped (run with --init)",
     );
   }
 
@@ -78,6 +96,9 @@ export function hostContainment(): HostContainment {
     ...(mechanism === "cgroup-v2" && located.ok ? { cgroupPath: located.path } : {}),
     parentDeath,
     limits,
+    spawn: spawn.spawn,
+    spawnReason: spawn.reason,
+    pid1,
     reasons,
   };
 }

@@ -103,3 +103,17 @@ export function inForegroundOfTerminal(): boolean {
   const [pgrp, ttyNr, tpgid] = [Number(fields[2]), Number(fields[4]), Number(fields[5])];
   return ttyNr !== 0 && tpgid > 0 && tpgid === pgrp;
 }
+
+let miscHandlers: boolean | undefined;
+
+/** Whether binfmt_misc has handlers registered (then the kernel may run formats we cannot judge). */
+export function binfmtMiscHandlers(): boolean {
+  if (miscHandlers === undefined) {
+    try {
+      miscHandlers = readdirSync("/proc/sys/fs/binfmt_misc").some((e) => e !== "register" && e !== "status");
+    } catch {
+      miscHandlers = false; // not mounted: the kernel runs only its built-in formats
+    }
+  }
+  return miscHandlers;
+}

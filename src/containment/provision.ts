@@ -3,6 +3,8 @@
  * (limits, a uid/gid drop) and get one back; which mechanism and how is containment's business.
  */
 import { ResourceLimitError } from "../errors.js";
+import { nativeSpawnInUse } from "../process/native/spawn-path.js";
+import { CgroupBackend } from "./cgroup/backend.js";
 import { CgroupContainer } from "./cgroup/container.js";
 import { findSetpriv } from "./cgroup/launcher.js";
 import { applyLimits, type Limits } from "./cgroup/limits.js";
@@ -16,17 +18,28 @@ export interface ContainerRequest {
   readonly limits?: Limits;
   /** The run drops to another uid/gid. */
   readonly dropsPrivileges?: boolean;
+  /**
+   * A private run's container (JobRunner): it may reuse the empty cgroup of a finished private
+   * run. Such containers never read accounting nor carry limits, so nothing carries over.
+   */
+  readonly privateRun?: boolean;
 }
 
 export function provisionContainer(backend: ContainmentBackend, request: ContainerRequest = {}): Container {
-  // A uid/gid drop inside a cgroup needs setpriv (join first, drop after). Without it that run
-  // uses a process group instead — visible as `proc.mechanism`, never an uncontained child.
-  const container =
-    request.dropsPrivileges === true && backend.mechanism === "cgroup-v2" && findSetpriv() === null
-      ? processGroupBackend.createContainer()
-      : backend.createContainer();
+  // A uid/gid drop inside a cgroup needs setpriv on the pure path (join first, drop after; the
+  // native core drops in the child after it was born in the cgroup). Without it that run uses
+  // a process group instead — visible as `proc.mechanism`, never an uncontained child.
   const limits = request.limits ?? {};
   const asked = (Object.keys(limits) as Array<keyof Limits>).filter((k) => limits[k] !== undefined);
+  const container =
+    request.dropsPrivileges === true &&
+    backend.mechanism === "cgroup-v2" &&
+    findSetpriv() === null &&
+    !nativeSpawnInUse()
+      ? processGroupBackend.createContainer()
+      : request.privateRun === true && asked.length === 0 && backend instanceof CgroupBackend
+        ? backend.createRunContainer()
+        : backend.createContainer();
   if (asked.length === 0) return container;
   try {
     if (!(container instanceof CgroupContainer)) {

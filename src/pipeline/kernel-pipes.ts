@@ -12,7 +12,8 @@
  *
  * The fds we keep are ordinary blocking pipe ends (O_NONBLOCK lives on the open file
  * description, so step 1's flag does not leak into a child). Each is handed to a child as a
- * stdio fd and closed in the parent right after the spawn.
+ * stdio fd and closed in the parent right after the spawn. Where the native core is built,
+ * its pipe2(O_CLOEXEC) makes them directly.
  */
 import { execFile } from "node:child_process";
 import { accessSync, closeSync, constants, mkdtempSync, openSync, rmdirSync, unlinkSync } from "node:fs";
@@ -20,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { owner } from "../containment/owner/registry.js";
 import { UnsupportedError } from "../errors.js";
+import { loadAddon } from "../process/native/addon.js";
 
 export interface KernelPipe {
   readonly read: number;
@@ -44,6 +46,21 @@ let sequence = 0;
 
 export async function createPipes(count: number): Promise<KernelPipe[]> {
   if (count === 0) return [];
+  // The native core has pipe2(O_CLOEXEC): no FIFO, no mkfifo process.
+  const load = loadAddon();
+  if (load.ok) {
+    const pipes: KernelPipe[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const [read, write] = load.addon.pipe();
+        pipes.push({ read, write });
+      }
+    } catch (error) {
+      closePipes(pipes);
+      throw new UnsupportedError("pipe", `cannot create kernel pipes: ${(error as Error).message}`);
+    }
+    return pipes;
+  }
   const mkfifo = findMkfifo();
   if (mkfifo === undefined)
     throw new UnsupportedError("pipe", "pipelines need mkfifo in /usr/bin or /bin to create kernel pipes");
@@ -80,8 +97,14 @@ export async function createPipes(count: number): Promise<KernelPipe[]> {
 }
 
 export function closePipes(pipes: readonly KernelPipe[]): void {
+  // The native core's pipes are closed by it: fs.closeSync warns about foreign fds in a worker.
+  const load = loadAddon();
   for (const { read, write } of pipes) {
     for (const fd of [read, write]) {
+      if (load.ok) {
+        load.addon.close(fd);
+        continue;
+      }
       try {
         closeSync(fd);
       } catch {

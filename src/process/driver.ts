@@ -7,6 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
 import type { Container } from "../containment/container.js";
 import type { StoppableTree } from "../containment/stop.js";
+import type { NativeChild } from "./native/native-child.js";
 
 export interface LeaderExit {
   readonly code: number | null;
@@ -39,7 +40,7 @@ export class ChildDriver implements ProcessDriver {
    *   inside a shared group (or a pipeline stage) leaves them to the enclosing container.
    */
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: ChildProcess | NativeChild,
     private readonly container: Container,
     options: { killOnRelease?: boolean } = {},
   ) {

@@ -5,20 +5,16 @@
  * container rewrite the spawn, and spawns. Every failure here is typed and nothing leaks:
  * opened fds are closed whatever happens.
  */
-import {
-  type ChildProcess,
-  type IOType,
-  type SpawnOptions,
-  type StdioOptions,
-  spawn,
-} from "node:child_process";
+import type { ChildProcess, IOType, SpawnOptions, StdioOptions } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
-import { NotFoundError, SpawnError, StdinError } from "../errors.js";
+import { NotFoundError, ProcessError, SpawnError, StdinError } from "../errors.js";
 import { claimStdinSource } from "../io/stdin-feeder.js";
 import { ChildDriver } from "./driver.js";
 import { childEnvironment } from "./environment.js";
+import type { NativeChild } from "./native/native-child.js";
+import { startChild } from "./native/start-child.js";
 import { checkCwd, resolveProgram } from "./resolve-program.js";
 
 /** A command checked and resolved, ready to spawn: every typed pre-spawn error has been raised. */
@@ -74,11 +70,11 @@ async function spawnChild(
   prepared: Prepared,
   container: Container,
   overrides: StdioOverrides,
-): Promise<ChildProcess> {
+): Promise<ChildProcess | NativeChild> {
   const { spec, env, file } = prepared;
   const { program } = spec;
   const fds: number[] = [];
-  let child: ChildProcess;
+  let child: ChildProcess | NativeChild;
   try {
     const stdio: StdioOptions = [
       overrides.stdin ?? stdinStdio(spec, fds),
@@ -91,8 +87,7 @@ async function spawnChild(
     if (spec.uid !== undefined) options.uid = spec.uid;
     if (spec.gid !== undefined) options.gid = spec.gid;
     if (overrides.stdin === undefined) claimStdinSource(spec.stdin, program); // last check before the spawn: a spent one-shot source fails here
-    const plan = container.plan(file, spec.args, options);
-    child = spawn(plan.file, plan.args, plan.options);
+    child = startChild(file, spec.args, options, container); // native core or Node's spawn of the container's plan
   } catch (error) {
     throw spawnFailure(program, error);
   } finally {
@@ -100,8 +95,9 @@ async function spawnChild(
   }
 
   if (child.pid === undefined) {
-    // uv_spawn failed: Node reports it with an 'error' event on the next tick.
-    const error = await new Promise<unknown>((resolve) => child.once("error", resolve));
+    // uv_spawn failed: Node reports it with an 'error' event on the next tick (a native spawn throws instead).
+    const failed = child;
+    const error = await new Promise<unknown>((resolve) => failed.once("error", resolve));
     throw spawnFailure(program, error);
   }
   container.adopt(child.pid);
@@ -149,8 +145,8 @@ function outputStdio(mode: OutputMode, stream: string, spec: CommandSpec, fds: n
 }
 
 function spawnFailure(program: string, error: unknown): Error {
-  if (error instanceof SpawnError || error instanceof StdinError || error instanceof NotFoundError)
-    return error;
+  // Already typed (SpawnError, StdinError, NotFoundError, a bad PROCESSKIT_SPAWN, forced native unusable).
+  if (error instanceof ProcessError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "ENOENT") return new NotFoundError(program, []);
   const detail = error instanceof Error ? error.message : String(error);

@@ -61,6 +61,7 @@ export class JobRunner extends ContainedRunner {
   protected async containerFor(spec: CommandSpec): Promise<Container> {
     return provisionContainer(this.backend ?? (await this.resolve()), {
       dropsPrivileges: spec.uid !== undefined || spec.gid !== undefined,
+      privateRun: true,
     });
   }
 }

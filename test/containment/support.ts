@@ -4,7 +4,7 @@
  * pid a test saw — by pid only, never by name.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -37,6 +37,9 @@ export function distSnapshot(): Promise<string> {
       rmSync(join(dir, "dist"), { recursive: true, force: true });
       cpSync(fileURLToPath(DIST), join(dir, "dist"), { recursive: true });
       writeFileSync(join(dir, "dist", "package.json"), '{ "type": "module" }\n');
+      // The native core where the copy's loader looks for it (dist/ and build/ are siblings).
+      const addon = fileURLToPath(new URL("../build/Release/processkit.node", DIST));
+      if (existsSync(addon)) cpSync(addon, join(dir, "build", "Release", "processkit.node"));
       const index = pathToFileURL(join(dir, "dist", "index.js")).href;
       const check = spawnSync(
         process.execPath,

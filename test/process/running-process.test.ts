@@ -1,6 +1,7 @@
 /** RunningProcess lifecycle details: arbitration between a leader's exit and late deadlines. */
 import { afterEach, describe, expect, it } from "vitest";
 import { Command, JobRunner } from "../../src/index.js";
+import { loadAddon } from "../../src/process/native/addon.js";
 import { killPids, pidsIn, waitDead } from "../helpers/procs.js";
 import { tree } from "../helpers/scripts.js";
 
@@ -47,14 +48,20 @@ describe("nothing leaks in our own process", () => {
     return counts;
   };
   const settle = () => new Promise((r) => setTimeout(r, 100));
+  /** Children we watch: Node's process handles, plus the native core's pidfd watches (not JS handles). */
+  const children = () => {
+    const addon = loadAddon();
+    return (handles().ProcessWrap ?? 0) + (addon.ok ? addon.addon.watches() : 0);
+  };
 
   it("no timer, pipe or process handle outlives a run, whatever ended it", async () => {
     await new Command("true").run(); // warm up lazily created handles (sentinel, probes)
     await settle();
     const before = handles();
+    const childrenBefore = children();
     // positive control: a run in progress does show up
     const running = await new Command("sleep", ["300"]).timeout("1h").start();
-    expect(handles().ProcessWrap ?? 0).toBeGreaterThan(before.ProcessWrap ?? 0);
+    expect(children()).toBeGreaterThan(childrenBefore);
     expect(handles().Timeout ?? 0).toBeGreaterThan(before.Timeout ?? 0);
     await running.kill();
     const controller = new AbortController();
@@ -77,6 +84,7 @@ describe("nothing leaks in our own process", () => {
     killPids(created);
     await settle();
     const after = handles();
+    expect(children()).toBeLessThanOrEqual(childrenBefore);
     for (const kind of ["Timeout", "PipeWrap", "ProcessWrap", "TTYWrap", "FSReqCallback"]) {
       expect(after[kind] ?? 0, kind).toBeLessThanOrEqual(before[kind] ?? 0);
     }

@@ -22,7 +22,8 @@ Options:
   --json       print the report as one JSON document on stdout
   -h, --help   show this help
 
-Set PROCESSKIT_MECHANISM=process-group (or cgroup-v2) to force a mechanism.
+Set PROCESSKIT_MECHANISM=process-group (or cgroup-v2) to force a mechanism, and
+PROCESSKIT_SPAWN=node (or native) to force the spawn path.
 
 Examples:
   processkit doctor
@@ -81,6 +82,9 @@ export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
       cgroupPath: host.cgroupPath ?? null,
       parentDeath: host.parentDeath,
       limits: host.limits,
+      spawn: host.spawn,
+      spawnReason: host.spawnReason,
+      pid1: host.pid1,
       reasons,
       cgroup2,
       forced,
@@ -100,9 +104,11 @@ export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
     ],
     ["our cgroup", located.ok ? `${located.path} (writable)` : "—"],
     ["owner death", DEATH_TEXT[host.parentDeath]],
+    ["spawn", `${host.spawn} (${host.spawnReason})`],
     ["limits", LIMIT_FLAGS.map(([kind, flag]) => `${flag} ${host.limits[kind] ? "yes" : "no"}`).join(", ")],
   ];
   if (forced !== null) rows.push(["forced by", `PROCESSKIT_MECHANISM=${forced}`]);
+  if (host.pid1) rows.push(["pid 1", "yes: orphans of this PID namespace are re-parented to processkit"]);
   rows.push(["node", `${process.version} on ${process.platform}`]);
   const width = Math.max(...rows.map(([k]) => k.length));
   let text = "processkit doctor: how this host contains processes\n\n";

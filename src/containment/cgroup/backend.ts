@@ -5,15 +5,14 @@
  * first use runs one real launch into a probe cgroup (async; never a synchronous
  * cgroup.procs write on the main thread).
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { threadId } from "node:worker_threads";
+import { startChild } from "../../process/native/start-child.js";
 import type { Container, ContainmentBackend } from "../container.js";
 import { owner } from "../owner/registry.js";
 import { CgroupContainer } from "./container.js";
 import { removeTree } from "./control-files.js";
-import { launcherPlan } from "./launcher.js";
 import { locateCgroup } from "./locate.js";
 
 export type Availability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -24,8 +23,16 @@ export class CgroupBackend implements ContainmentBackend {
   /** @internal Use `CgroupBackend.get()`: it creates the owner cgroup and probes migration first. */
   constructor(readonly ownerDir: string) {}
 
+  /** Empty cgroups of finished private runs, for the next private run. */
+  private readonly pool: string[] = [];
+
   createContainer(): Container {
     return CgroupContainer.inside(this.ownerDir);
+  }
+
+  /** A private run's container (JobRunner): may be an empty cgroup a finished run gave back. */
+  createRunContainer(): Container {
+    return CgroupContainer.fromPool(this.ownerDir, this.pool);
   }
 
   /** The backend for this event loop, once the probe proved that migration works. */
@@ -64,22 +71,39 @@ async function create(): Promise<CgroupBackend> {
   }
 }
 
-/** One real launch into a throwaway sub-cgroup: proves the launcher can join before we rely on it. */
+/**
+ * One real launch into a throwaway sub-cgroup: proves the children can join before we rely on
+ * it — through the native core when it is in use (born there with CLONE_INTO_CGROUP), else
+ * through the launcher.
+ */
 async function probeMigration(ownerDir: string): Promise<void> {
   const container = CgroupContainer.inside(ownerDir);
   try {
-    const plan = launcherPlan(container.dir, "/bin/sh", ["-c", "exit 0"], {
-      stdio: ["ignore", "ignore", "pipe"],
-    });
-    const child = spawn(plan.file, plan.args, plan.options);
+    let code: number | null;
     let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => {
-      child.once("error", () => resolve(-1));
-      child.once("close", (c) => resolve(c));
-    });
+    try {
+      const child = startChild(
+        "/bin/sh",
+        ["-c", "exit 0"],
+        { stdio: ["ignore", "ignore", "pipe"] },
+        container,
+      );
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const drained = new Promise<void>((resolve) => {
+        if (child.stderr === null) resolve();
+        else child.stderr.once("close", () => resolve());
+      });
+      code = await new Promise<number | null>((resolve) => {
+        child.once("error", () => resolve(-1));
+        child.once("exit", (c: number | null) => resolve(c));
+      });
+      await drained;
+    } catch (error) {
+      stderr = (error as Error).message; // a native spawn that failed throws at once
+      code = -1;
+    }
     if (code !== 0) {
       removeTree(ownerDir);
       throw new Error(`joining a cgroup failed (${stderr.trim().split("\n").pop() || `exit ${code}`})`);

@@ -8,7 +8,7 @@
  * is SIGKILLed takes its groups down with it.
  */
 import type { SpawnOptions } from "node:child_process";
-import type { Container, ContainerStats, ContainmentBackend, SpawnPlan } from "../container.js";
+import type { Container, ContainerStats, ContainmentBackend, Placement, SpawnPlan } from "../container.js";
 import { owner } from "../owner/registry.js";
 import { pollUntil } from "../poll.js";
 import { liveMembersOfGroups } from "../proc.js";
@@ -21,6 +21,10 @@ export class ProcessGroupContainer implements Container {
 
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     return { file, args, options: { ...options, detached: true } };
+  }
+
+  placement(): Placement {
+    return { kind: "new-session" }; // setsid, as detached: true does for Node's spawn
   }
 
   adopt(pid: number): void {
