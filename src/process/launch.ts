@@ -13,12 +13,14 @@ import {
   spawn,
 } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import type { Readable } from "node:stream";
 import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
 import { NotFoundError, SpawnError, StdinError } from "../errors.js";
 import { claimStdinSource } from "../io/stdin-feeder.js";
 import { ChildDriver } from "./driver.js";
 import { childEnvironment } from "./environment.js";
+import { mergedStdoutPipe } from "./merged-stdio.js";
 import { checkCwd, resolveProgram } from "./resolve-program.js";
 
 /** A command checked and resolved, ready to spawn: every typed pre-spawn error has been raised. */
@@ -40,7 +42,10 @@ export interface StdioOverrides {
 export function prepare(spec: CommandSpec): Prepared {
   checkCwd(spec.program, spec.cwd);
   const env = childEnvironment(spec);
-  return { spec, env, file: resolveProgram(spec.program, (env ?? process.env).PATH, spec.cwd) };
+  const file = resolveProgram(spec.program, (env ?? process.env).PATH, spec.cwd, {
+    preferLocal: spec.preferLocal,
+  });
+  return { spec, env, file };
 }
 
 export interface SpawnIntoOptions {
@@ -62,8 +67,11 @@ export async function spawnInto(
 ): Promise<ChildDriver> {
   try {
     const prepared = "spec" in command ? command : prepare(command);
-    const child = await spawnChild(prepared, container, options.overrides ?? {});
-    return new ChildDriver(child, container, { killOnRelease: options.killOnRelease ?? true });
+    const { child, stdout } = await spawnChild(prepared, container, options.overrides ?? {});
+    return new ChildDriver(child, container, {
+      killOnRelease: options.killOnRelease ?? true,
+      ...(stdout === undefined ? {} : { stdout }),
+    });
   } catch (error) {
     container.release();
     throw error;
@@ -74,16 +82,20 @@ async function spawnChild(
   prepared: Prepared,
   container: Container,
   overrides: StdioOverrides,
-): Promise<ChildProcess> {
+): Promise<{ child: ChildProcess; stdout: Readable | undefined }> {
   const { spec, env, file } = prepared;
   const { program } = spec;
   const fds: number[] = [];
+  // 2>&1 into a pipe we read: one kernel pipe for both fds (see merged-stdio.ts).
+  const merged = await mergedStdoutPipe(spec, overrides);
+  if (merged !== undefined) fds.push(merged.write);
   let child: ChildProcess;
   try {
+    const stdout = overrides.stdout ?? merged?.write ?? outputStdio(spec.stdout, "stdout", spec, fds);
     const stdio: StdioOptions = [
       overrides.stdin ?? stdinStdio(spec, fds),
-      overrides.stdout ?? outputStdio(spec.stdout, "stdout", spec, fds),
-      outputStdio(spec.stderr, "stderr", spec, fds),
+      stdout,
+      spec.stderrToStdout ? stdout : outputStdio(spec.stderr, "stderr", spec, fds),
     ];
     const options: SpawnOptions = { stdio, argv0: program, windowsHide: true };
     if (spec.cwd !== undefined) options.cwd = spec.cwd;
@@ -94,6 +106,7 @@ async function spawnChild(
     const plan = container.plan(file, spec.args, options);
     child = spawn(plan.file, plan.args, plan.options);
   } catch (error) {
+    merged?.discard();
     throw spawnFailure(program, error);
   } finally {
     for (const fd of fds) closeSync(fd);
@@ -102,10 +115,11 @@ async function spawnChild(
   if (child.pid === undefined) {
     // uv_spawn failed: Node reports it with an 'error' event on the next tick.
     const error = await new Promise<unknown>((resolve) => child.once("error", resolve));
+    merged?.discard();
     throw spawnFailure(program, error);
   }
   container.adopt(child.pid);
-  return child;
+  return { child, stdout: merged?.reader() };
 }
 
 function stdinStdio(spec: CommandSpec, fds: number[]): IOType | number {
