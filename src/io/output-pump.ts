@@ -92,9 +92,9 @@ export class OutputPump {
     if (this.handlers.active) {
       this.handlerSplitter = this.splitter((lines) => this.deliver(lines));
     }
-    for (const tap of options.taps ?? []) tap.attach(this);
     if (stream === null) {
       this.ended = Promise.resolve();
+      for (const tap of options.taps ?? []) tap.attach(this);
       return;
     }
     this.ended = new Promise<void>((resolve) => {
@@ -113,6 +113,7 @@ export class OutputPump {
       // A read error (rare: EIO) ends the stream like EOF; the exit status still tells the story.
       stream.on("error", done);
     });
+    for (const tap of options.taps ?? []) tap.attach(this);
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
   }
 
