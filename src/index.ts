@@ -35,6 +35,7 @@ export {
   NotFoundError,
   NotReadyError,
   type OutputStream,
+  OutputTargetError,
   OutputTooLargeError,
   ParseError,
   ProcessError,

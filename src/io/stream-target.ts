@@ -9,6 +9,8 @@
 import type { Writable } from "node:stream";
 import type { OutputPump, PumpTap } from "./output-pump.js";
 
+const EMPTY = Buffer.alloc(0);
+
 export class StreamTarget implements PumpTap {
   /** The first failure of the target, if any. */
   failure: Error | undefined;
@@ -42,6 +44,26 @@ export class StreamTarget implements PumpTap {
       this.waiting = true;
       this.pump?.hold(this);
     }
+  }
+
+  /**
+   * Resolves once everything handed to the target was processed by it (or it failed): the run
+   * settles only then, so "the run is over" means the bytes reached the target. An empty write
+   * with a callback is the flush marker (writes are processed in order).
+   */
+  flushed(): Promise<void> {
+    const target = this.target;
+    if (this.failure !== undefined || target.destroyed || !target.writableLength) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        target.off("close", done);
+        target.off("error", done);
+        resolve();
+      };
+      target.once("close", done);
+      target.once("error", done);
+      target.write(EMPTY, done);
+    });
   }
 
   private fail(error: Error): void {

@@ -210,6 +210,11 @@ export class RunningProcess implements AsyncDisposable {
       }),
     ]);
     grace?.cancel();
+    // The bytes handed to a stream target reach it before the run is over (a stalled target
+    // stalls the run as it stalls the child; a deadline, cancel or kill stops waiting for it).
+    if (this.stopCause === undefined) {
+      await Promise.all(Object.values(this.targets).map((target) => target.flushed()));
+    }
 
     for (const timer of this.timers) timer.cancel();
     this.spec.cancelSignal?.removeEventListener("abort", this.onAbort);
