@@ -62,7 +62,9 @@ describe("docs/streaming.md examples", () => {
       expect(logged.length).toBe(wanted.length);
       for (const [i, want] of wanted.entries()) {
         if (want === undefined) continue;
-        const got = (logged[i] as unknown[]).map((v) => (v === undefined ? "undefined" : JSON.stringify(v))).join(" ");
+        const got = (logged[i] as unknown[])
+          .map((v) => (v === undefined ? "undefined" : JSON.stringify(v)))
+          .join(" ");
         expect(normalise(got), `console.log #${i + 1} of the block at line ${line}`).toBe(normalise(want));
       }
     }, 60_000);
