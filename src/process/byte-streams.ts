@@ -28,7 +28,7 @@ export interface ReadableOptions {
 const HIGH_WATER = 64 * 1024;
 
 /**
- * A Readable of the pumps' raw bytes. `verdict` resolves after the run with the error the
+ * @internal A Readable of the pumps' raw bytes. `verdict` resolves after the run with the error the
  * stream should end with (or undefined); `onAbandon` runs when it is destroyed before the end.
  */
 export function byteReadable(
@@ -88,7 +88,7 @@ export function byteReadable(
 }
 
 /**
- * The child's stdin as a Writable. Backpressure is the pipe's; the child closing its stdin
+ * @internal The child's stdin as a Writable. Backpressure is the pipe's; the child closing its stdin
  * (EPIPE) is not an error: the rest is discarded, as the stdin feeder does.
  */
 export function stdinWritable(pipe: Writable, program: string): Writable {
