@@ -100,6 +100,15 @@ async function streamingCount(ctx) {
       const r = await rawCapture("sh", ["-c", `head -c ${bytes} /dev/zero | cat | cat | wc -c`]);
       return Number(r.stdout.toString().trim());
     },
+    // The ceiling for any JS reader: a raw spawn of the same shell line, counted by for await.
+    "raw spawn, for await": async () => {
+      const child = spawn("sh", ["-c", `head -c ${bytes} /dev/zero | cat | cat`], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      let n = 0;
+      for await (const chunk of child.stdout) n += chunk.length;
+      return n;
+    },
     "processkit readable()": async () => {
       const proc = await build().start();
       if (typeof proc.readable !== "function")
@@ -140,7 +149,9 @@ async function streamingCount(ctx) {
       baseline: BASELINE,
       rows,
       columns: [{ title: "throughput", cell: (r) => fmtRate(r.throughput) }],
-      notes: ["processkit: `for await (const chunk of pipeline.start().readable()) n += chunk.length`."],
+      notes: [
+        "processkit: `for await (const chunk of pipeline.start().readable()) n += chunk.length`; `raw spawn, for await` is the same shell line spawned by Node and counted the same way (the ceiling for a JS reader on this host).",
+      ],
     },
     goals,
   };

@@ -25,7 +25,7 @@ export interface ReadableOptions {
   readonly from?: ByteSource;
 }
 
-const HIGH_WATER = 64 * 1024;
+const HIGH_WATER = 1024 * 1024;
 
 /**
  * @internal A Readable of the pumps' raw bytes. `verdict` resolves after the run with the error the
