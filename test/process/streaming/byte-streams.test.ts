@@ -66,6 +66,21 @@ describe("readable()", () => {
     expect(parts.join("")).toBe("started\n");
   });
 
+  it("a consumer that stops reading: the child blocks, and a deadline still fires", async () => {
+    const proc = await new Command("yes").timeout("500ms").start();
+    const readable = proc.readable();
+    await new Promise<void>((resolve) => readable.once("readable", () => resolve()));
+    // Never read again: the pipe is held, `yes` blocks on write; the deadline kills it anyway.
+    const finished = await proc.finish();
+    expect(finished.outcome).toEqual({ kind: "timed-out" });
+    expect(readable.readableLength).toBeLessThanOrEqual(2 * 1024 * 1024);
+    const error = await new Promise((resolve) => {
+      readable.on("error", resolve);
+      readable.resume();
+    });
+    expect(error).toBeInstanceOf(TimeoutError);
+  });
+
   it("a destroyed readable kills the run", async () => {
     const proc = await new Command("yes").start();
     const pid = proc.pid as number;
