@@ -34,6 +34,33 @@ function throughputGoals(rows, bytes, id, goal, want = 0.9) {
     });
 }
 
+/** A case table of time and throughput rows against `sh -c`. */
+function throughputCase(id, title, rows, notes) {
+  return {
+    id,
+    title,
+    metricLabel: "median (ms/run)",
+    baseline: BASELINE,
+    rows,
+    columns: [{ title: "throughput", cell: (r) => fmtRate(r.throughput) }],
+    notes,
+  };
+}
+
+/** Times every variant (interleaved rounds) and turns a wrong answer (`check` → message) into a failed row. */
+async function checkedRows(ctx, variants, rounds, check) {
+  const wrong = {};
+  const data = await interleaved(ctx, variants, rounds, async (name, fn) => {
+    const t0 = performance.now();
+    const got = await fn();
+    const ms = performance.now() - t0;
+    const problem = check(got);
+    if (problem !== undefined) wrong[name] = problem;
+    return [ms];
+  });
+  return rowsFrom(data.samples, BASELINE, (v) => ({ failure: data.failures[v] ?? wrong[v] }), data.byRound);
+}
+
 /** The issue's shape: 1 GiB of zeros through two `cat`s, the last one writing to /dev/null. */
 async function zeros(ctx) {
   const pk = ctx.pk;
@@ -64,17 +91,9 @@ async function zeros(ctx) {
   const rows = rowsFrom(data.samples, BASELINE, (v) => ({ failure: data.failures[v] }), data.byRound);
   const goals = throughputGoals(rows, bytes, "P4-zeros", "1 GiB through 3 stages ≥ 0.9× `sh -c` throughput");
   return {
-    case: {
-      id: "P4-zeros",
-      title,
-      metricLabel: "median (ms/run)",
-      baseline: BASELINE,
-      rows,
-      columns: [{ title: "throughput", cell: (r) => fmtRate(r.throughput) }],
-      notes: [
-        'processkit: `head.pipe(cat).pipe(cat.stdout("ignore")).exitCode()`; sh -c with stdio ignored.',
-      ],
-    },
+    case: throughputCase("P4-zeros", title, rows, [
+      'processkit: `head.pipe(cat).pipe(cat.stdout("ignore")).exitCode()`; sh -c with stdio ignored.',
+    ]),
     goals,
   };
 }
@@ -120,19 +139,8 @@ async function streamingCount(ctx) {
   };
   const rounds = ctx.quick ? 2 : 5;
   ctx.log(`P4: ${fmtBytes(bytes)} through 3 stages, counted, ${rounds} rounds`);
-  const wrong = {};
-  const data = await interleaved(ctx, variants, rounds, async (name, fn) => {
-    const t0 = performance.now();
-    const got = await fn();
-    const ms = performance.now() - t0;
-    if (got !== bytes) wrong[name] = `counted ${got} bytes, expected ${bytes}`;
-    return [ms];
-  });
-  const rows = rowsFrom(
-    data.samples,
-    BASELINE,
-    (v) => ({ failure: data.failures[v] ?? wrong[v] }),
-    data.byRound,
+  const rows = await checkedRows(ctx, variants, rounds, (got) =>
+    got === bytes ? undefined : `counted ${got} bytes, expected ${bytes}`,
   );
   const goals = throughputGoals(
     rows,
@@ -142,17 +150,9 @@ async function streamingCount(ctx) {
     0.95,
   );
   return {
-    case: {
-      id: "P4-stream",
-      title,
-      metricLabel: "median (ms/run)",
-      baseline: BASELINE,
-      rows,
-      columns: [{ title: "throughput", cell: (r) => fmtRate(r.throughput) }],
-      notes: [
-        "processkit: `for await (const chunk of pipeline.start().readable()) n += chunk.length`; `raw spawn, for await` is the same shell line spawned by Node and counted the same way (the ceiling for a JS reader on this host).",
-      ],
-    },
+    case: throughputCase("P4-stream", title, rows, [
+      "processkit: `for await (const chunk of pipeline.start().readable()) n += chunk.length`; `raw spawn, for await` is the same shell line spawned by Node and counted the same way (the ceiling for a JS reader on this host).",
+    ]),
     goals,
   };
 }
@@ -186,19 +186,8 @@ export async function p4(ctx) {
   };
   const rounds = ctx.quick ? 2 : 5;
   ctx.log(`P4: ${fmtBytes(bytes)} through 3 stages, ${rounds} rounds`);
-  const wrong = {};
-  const data = await interleaved(ctx, variants, rounds, async (name, fn) => {
-    const t0 = performance.now();
-    const got = await fn();
-    const ms = performance.now() - t0;
-    if (got !== expected) wrong[name] = `printed ${JSON.stringify(got).slice(0, 40)}, expected ${expected}`;
-    return [ms];
-  });
-  const rows = rowsFrom(
-    data.samples,
-    BASELINE,
-    (v) => ({ failure: data.failures[v] ?? wrong[v] }),
-    data.byRound,
+  const rows = await checkedRows(ctx, variants, rounds, (got) =>
+    got === expected ? undefined : `printed ${JSON.stringify(got).slice(0, 40)}, expected ${expected}`,
   );
   const goals = throughputGoals(rows, bytes, "P4", "pipeline throughput ≥ 0.9× `sh -c`");
   const first = await zeros(ctx);

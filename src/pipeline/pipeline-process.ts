@@ -4,7 +4,7 @@
  * take the whole chain down.
  */
 import { Duplex, type Readable, type Writable } from "node:stream";
-import { byteReadable, type ReadableOptions } from "../process/byte-streams.js";
+import { outputStream, type ReadableOptions } from "../process/byte-streams.js";
 import type { Finished, RunningProcess } from "../process/running-process.js";
 import type { ProcessResult } from "../result.js";
 import { chainResult } from "./pipeline-result.js";
@@ -49,21 +49,17 @@ export class PipelineProcess implements AsyncDisposable {
    */
   readable(options: ReadableOptions = {}): Readable {
     const pumps = this.last.bytePumps(options, "readable");
-    return byteReadable(
+    return outputStream(
       pumps,
-      () => this.verdict(),
-      () => void this.kill(),
+      () => this.output(),
+      () => this.kill(),
     );
   }
 
   /** The last stage's raw output as an async iterable of chunks; `break` stops reading, the chain runs on. */
   chunks(options: ReadableOptions = {}): AsyncIterableIterator<Uint8Array> {
     const pumps = this.last.bytePumps(options, "chunks");
-    return byteReadable(
-      pumps,
-      () => this.verdict(),
-      () => {},
-    )[Symbol.asyncIterator]();
+    return outputStream(pumps, () => this.output())[Symbol.asyncIterator]();
   }
 
   /** The first stage's stdin as a Node `Writable` (the first stage needs `keepStdinOpen()`). */
@@ -75,15 +71,6 @@ export class PipelineProcess implements AsyncDisposable {
   duplex(options: ReadableOptions = {}): Duplex {
     const writable = this.writable();
     return Duplex.from({ readable: this.readable(options), writable });
-  }
-
-  private async verdict(): Promise<Error | undefined> {
-    try {
-      (await this.output()).ensureSuccess();
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
   }
 
   /** Waits for the chain; the outcome is pipefail's. Rejects with `CancelledError` if cancelled. */

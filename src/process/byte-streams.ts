@@ -88,6 +88,27 @@ export function byteReadable(
 }
 
 /**
+ * @internal `readable()` / `chunks()` of a run or a chain: the pumps' bytes, ending with the
+ * error the checking verbs would throw for `output` (or cleanly). `killOnAbandon` (readable()
+ * only) runs when the stream is destroyed before its end.
+ */
+export function outputStream(
+  pumps: readonly OutputPump[],
+  output: () => Promise<{ ensureSuccess(): unknown }>,
+  killOnAbandon?: () => Promise<void>,
+): Readable {
+  const verdict = async (): Promise<Error | undefined> => {
+    try {
+      (await output()).ensureSuccess();
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  };
+  return byteReadable(pumps, verdict, () => void killOnAbandon?.());
+}
+
+/**
  * @internal The child's stdin as a Writable. Backpressure is the pipe's; the child closing its stdin
  * (EPIPE) is not an error: the rest is discarded, as the stdin feeder does.
  */

@@ -23,7 +23,7 @@ import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
 import { PipeStdin, type ProcessStdin } from "../io/stdin-writer.js";
 import { StreamTarget } from "../io/stream-target.js";
 import type { Outcome, ProcessResult } from "../result.js";
-import { type ByteSource, byteReadable, type ReadableOptions, stdinWritable } from "./byte-streams.js";
+import { type ByteSource, outputStream, type ReadableOptions, stdinWritable } from "./byte-streams.js";
 import type { LeaderExit, ProcessDriver } from "./driver.js";
 import type { ProbeTarget } from "./readiness/probe.js";
 import { parseWithin } from "./readiness/probe.js";
@@ -391,21 +391,17 @@ export class RunningProcess implements AsyncDisposable {
    */
   readable(options: ReadableOptions = {}): Readable {
     const pumps = this.bytePumps(options, "readable");
-    return byteReadable(
+    return outputStream(
       pumps,
-      () => this.verdict(),
-      () => void this.kill(),
+      () => this.output(),
+      () => this.kill(),
     );
   }
 
   /** The raw output bytes as an async iterable of `Uint8Array` chunks; `break` stops reading but does not kill. */
   chunks(options: ReadableOptions = {}): AsyncIterableIterator<Uint8Array> {
     const pumps = this.bytePumps(options, "chunks");
-    return byteReadable(
-      pumps,
-      () => this.verdict(),
-      () => {},
-    )[Symbol.asyncIterator]();
+    return outputStream(pumps, () => this.output())[Symbol.asyncIterator]();
   }
 
   /** The child's stdin as a Node `Writable` (needs `keepStdinOpen()`); ending it closes stdin. */
@@ -473,16 +469,6 @@ export class RunningProcess implements AsyncDisposable {
 
   private pumpOf(source: Exclude<ByteSource, "all">): OutputPump {
     return source === "stdout" ? this.stdoutPump : this.stderrPump;
-  }
-
-  /** @internal After the run: the error a byte stream ends with (the checking verbs' error), or undefined. */
-  async verdict(): Promise<Error | undefined> {
-    try {
-      (await this.output()).ensureSuccess();
-      return undefined;
-    } catch (error) {
-      return error instanceof Error ? error : new Error(String(error));
-    }
   }
 
   /**

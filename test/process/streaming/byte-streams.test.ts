@@ -25,6 +25,17 @@ async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** Reads a byte stream to its end: the text received, and the error it ended with (if any). */
+async function drain(source: AsyncIterable<Uint8Array>): Promise<{ text: string; error: unknown }> {
+  const parts: string[] = [];
+  try {
+    for await (const chunk of source) parts.push(Buffer.from(chunk).toString());
+    return { text: parts.join(""), error: undefined };
+  } catch (error) {
+    return { text: parts.join(""), error };
+  }
+}
+
 describe("readable()", () => {
   it("stream.pipeline(proc.readable(), gzip, file) round-trips 50 MiB byte-exact", async () => {
     const input = join(dir, "random.bin");
@@ -42,15 +53,8 @@ describe("readable()", () => {
 
   it("ends with the verb's error after the data: ExitError", async () => {
     const proc = await new Command("sh", ["-c", "printf 'one\\ntwo\\n'; exit 3"]).start();
-    const parts: string[] = [];
-    const error = await (async () => {
-      try {
-        for await (const chunk of proc.readable()) parts.push(Buffer.from(chunk).toString());
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(parts.join("")).toBe("one\ntwo\n");
+    const { text, error } = await drain(proc.readable());
+    expect(text).toBe("one\ntwo\n");
     expect(error).toBeInstanceOf(ExitError);
     expect((error as ExitError).result.exitCode).toBe(3);
   });
@@ -216,15 +220,8 @@ describe("pipelines", () => {
 
   it("the chain's pipefail error ends the stream after the data", async () => {
     const proc = await new Command("echo", ["data"]).pipe(new Command("sh", ["-c", "cat; exit 4"])).start();
-    const parts: string[] = [];
-    const error = await (async () => {
-      try {
-        for await (const chunk of proc.readable()) parts.push(Buffer.from(chunk).toString());
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(parts.join("")).toBe("data\n");
+    const { text, error } = await drain(proc.readable());
+    expect(text).toBe("data\n");
     expect(error).toBeInstanceOf(ExitError);
     expect((error as ExitError).result.exitCode).toBe(4);
   });

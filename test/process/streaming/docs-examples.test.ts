@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import * as processkit from "../../../src/index.js";
+import { runBlock, runnable } from "../../helpers/docs-blocks.js";
 
 const DOC = new URL("../../../docs/streaming.md", import.meta.url);
 const text = readFileSync(DOC, "utf8");
@@ -17,16 +17,6 @@ const blocks = [...text.matchAll(/<!-- example -->\n```ts\n([\s\S]*?)```/g)].map
   const line = text.slice(0, m.index).split("\n").length + 2;
   return { line, code };
 });
-
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-  ...args: string[]
-) => (...values: unknown[]) => Promise<unknown>;
-
-function runnable(code: string): string {
-  return code.replace(/^import \{([^}]*)\} from "([^"]+)";$/gm, (_, names: string, from: string) =>
-    from === "processkit" ? `const {${names}} = __pk;` : `const {${names}} = await __import("${from}");`,
-  );
-}
 
 /** The expected value of each console.log statement, in order (undefined: not compared). */
 function expectations(code: string): Array<string | undefined> {
@@ -46,18 +36,8 @@ describe("docs/streaming.md examples", () => {
 
   for (const { line, code } of blocks) {
     it(`block at line ${line} runs and logs what it says`, async () => {
-      const source = runnable(code);
-      expect(source).not.toMatch(/^import /m);
-      const logged: unknown[][] = [];
-      const console = { log: (...args: unknown[]) => logged.push(args) };
-      const fn = new AsyncFunction("__pk", "__import", "console", source);
-      try {
-        await fn(processkit, (specifier: string) => import(specifier), console);
-      } catch (error) {
-        throw new Error(
-          `docs block at line ${line} threw: ${String(error)}\nlogged: ${JSON.stringify(logged)}`,
-        );
-      }
+      expect(runnable(code)).not.toMatch(/^import /m);
+      const logged = await runBlock(code, line);
       const wanted = expectations(code);
       expect(logged.length).toBe(wanted.length);
       for (const [i, want] of wanted.entries()) {
