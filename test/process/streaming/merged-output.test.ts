@@ -150,6 +150,17 @@ describe("stdoutTo(writable) / stderrTo(writable)", () => {
     );
   });
 
+  it("an inner pipeline stage refuses a target or captureAll (its stdout never reaches JS)", () => {
+    const tee = new Command("echo", ["x"]).stdoutTo(new PassThrough());
+    expect(() => tee.pipe(new Command("cat"))).toThrow(/stdoutTo\(\) would receive nothing/);
+    expect(() => new Command("echo").captureAll().pipe(new Command("cat"))).toThrow(InvalidInputError);
+    expect(() => new Command("cat").pipe(new Command("echo").captureAll().pipe(new Command("cat")))).toThrow(
+      InvalidInputError,
+    );
+    // On the last stage they are fine, and stderrToStdout is fine anywhere.
+    expect(() => new Command("echo").stderrToStdout().pipe(new Command("cat").captureAll())).not.toThrow();
+  });
+
   it("bad input is an InvalidInputError", () => {
     const cmd = new Command("true");
     expect(() => cmd.stdoutTo("file.txt" as never)).toThrow(InvalidInputError);
