@@ -51,7 +51,7 @@ export class PipelineProcess implements AsyncDisposable {
     const pumps = this.last.bytePumps(options, "readable");
     return outputStream(
       pumps,
-      () => this.output(),
+      () => this.outputBytes(),
       () => this.kill(),
     );
   }
@@ -59,7 +59,7 @@ export class PipelineProcess implements AsyncDisposable {
   /** The last stage's raw output as an async iterable of chunks; `break` stops reading, the chain runs on. */
   chunks(options: ReadableOptions = {}): AsyncIterableIterator<Uint8Array> {
     const pumps = this.last.bytePumps(options, "chunks");
-    return outputStream(pumps, () => this.output())[Symbol.asyncIterator]();
+    return outputStream(pumps, () => this.outputBytes())[Symbol.asyncIterator]();
   }
 
   /** The first stage's stdin as a Node `Writable` (the first stage needs `keepStdinOpen()`). */

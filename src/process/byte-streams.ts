@@ -89,7 +89,8 @@ export function byteReadable(
 
 /**
  * @internal `readable()` / `chunks()` of a run or a chain: the pumps' bytes, ending with the
- * error the checking verbs would throw for `output` (or cleanly). `killOnAbandon` (readable()
+ * error the checking verbs would throw for `output` (or cleanly). `output` is the bytes verb,
+ * so a huge stdout that no string could hold never turns a success into an error. `killOnAbandon` (readable()
  * only) runs when the stream is destroyed before its end.
  */
 export function outputStream(

@@ -393,7 +393,7 @@ export class RunningProcess implements AsyncDisposable {
     const pumps = this.bytePumps(options, "readable");
     return outputStream(
       pumps,
-      () => this.output(),
+      () => this.outputBytes(),
       () => this.kill(),
     );
   }
@@ -401,7 +401,7 @@ export class RunningProcess implements AsyncDisposable {
   /** The raw output bytes as an async iterable of `Uint8Array` chunks; `break` stops reading but does not kill. */
   chunks(options: ReadableOptions = {}): AsyncIterableIterator<Uint8Array> {
     const pumps = this.bytePumps(options, "chunks");
-    return outputStream(pumps, () => this.output())[Symbol.asyncIterator]();
+    return outputStream(pumps, () => this.outputBytes())[Symbol.asyncIterator]();
   }
 
   /** The child's stdin as a Node `Writable` (needs `keepStdinOpen()`); ending it closes stdin. */
