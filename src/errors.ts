@@ -18,6 +18,7 @@ export type ErrorReason =
   | "not-ready"
   | "parse"
   | "stdin"
+  | "output-target"
   | "resource-limit"
   | "unsupported"
   | "invalid-input"
@@ -143,7 +144,8 @@ export class CancelledError extends ProcessError {
   }
 }
 
-export type OutputStream = "stdout" | "stderr";
+/** A captured stream; `"all"` is the interleaved capture of both (`captureAll()`). */
+export type OutputStream = "stdout" | "stderr" | "all";
 
 /** Output crossed a limit with `onOverflow: "error"`, or a verb refused a truncated capture. */
 export class OutputTooLargeError extends ProcessError {
@@ -187,6 +189,21 @@ export class StdinError extends ProcessError {
   readonly reason = "stdin" as const;
   constructor(program: string, message: string, cause?: unknown) {
     super(program, `${program}: ${message}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+/**
+ * A `Writable` given to `stdoutTo`/`stderrTo` failed (or was closed) while the run went on. The
+ * target was detached at once and the pipe kept draining, so the child never blocked on it;
+ * a run that otherwise succeeded reports the failure with this error.
+ */
+export class OutputTargetError extends ProcessError {
+  readonly reason = "output-target" as const;
+  readonly stream: "stdout" | "stderr";
+  constructor(program: string, stream: "stdout" | "stderr", cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(program, `${program}: the ${stream} target failed: ${detail}`, { cause });
+    this.stream = stream;
   }
 }
 

@@ -21,6 +21,7 @@ export { parseDuration } from "./command/duration.js";
 export type { CommandOptions } from "./command/options.js";
 export type { LineHandler, OutputMode, OverflowPolicy } from "./command/output-options.js";
 export type { StdinSource } from "./command/stdin-source.js";
+export type { StreamSelector, StreamTargetOptions } from "./command/stream-options.js";
 export { cmd } from "./command/template.js";
 export { type HostContainment, hostContainment } from "./containment/host.js";
 export type { ContainerStats, Mechanism } from "./containment/mechanism.js";
@@ -34,6 +35,7 @@ export {
   NotFoundError,
   NotReadyError,
   type OutputStream,
+  OutputTargetError,
   OutputTooLargeError,
   ParseError,
   ProcessError,
@@ -48,6 +50,7 @@ export type { CancelEvent, ExitEvent, SpawnEvent, TeardownEvent, TimeoutEvent } 
 export type { ProcessStdin } from "./io/stdin-writer.js";
 export { Pipeline } from "./pipeline/pipeline.js";
 export type { PipelineProcess } from "./pipeline/pipeline-process.js";
+export type { ByteSource, ReadableOptions } from "./process/byte-streams.js";
 export type { ReadinessPredicate } from "./process/readiness/wait-for.js";
 export type { StatusMatcher, WaitForHttpOptions } from "./process/readiness/wait-for-http.js";
 export type { LineMatcher } from "./process/readiness/wait-for-line.js";
@@ -58,6 +61,7 @@ export type {
   ProcessShutdownOptions,
   RunningProcess,
 } from "./process/running-process.js";
+export { type WhichOptions, which } from "./process/which.js";
 export { type Outcome, ProcessResult } from "./result.js";
 export { BaseRunner } from "./runner/base-runner.js";
 export { JobRunner, type JobRunnerOptions } from "./runner/job-runner.js";

@@ -23,6 +23,9 @@ export interface ResultInit<T> {
   okCodes?: readonly number[];
   /** The deadline that fired, for error messages. */
   timeoutMs?: number | undefined;
+  /** Both streams interleaved in arrival order (`captureAll()`). */
+  all?: string | undefined;
+  allTruncated?: boolean;
 }
 
 const DEFAULT_OK: readonly number[] = Object.freeze([0]);
@@ -50,6 +53,10 @@ export class ProcessResult<T = string> {
   readonly okCodes: readonly number[];
   /** The deadline that fired, in ms (undefined unless `timedOut`). */
   readonly timeoutMs: number | undefined;
+  /** stdout and stderr interleaved in the order they were read (`captureAll()`), else undefined. */
+  readonly all: string | undefined;
+  /** True when the output limit dropped bytes or lines from `all`. */
+  readonly allTruncated: boolean;
 
   constructor(init: ResultInit<T>) {
     this.program = init.program;
@@ -65,6 +72,8 @@ export class ProcessResult<T = string> {
     this.stdoutTruncated = init.stdoutTruncated ?? init.truncated;
     this.okCodes = init.okCodes ?? DEFAULT_OK;
     this.timeoutMs = init.timeoutMs;
+    this.all = init.all;
+    this.allTruncated = init.allTruncated ?? false;
   }
 
   /** Exited with a code in `okCodes`. */
@@ -114,6 +123,8 @@ export class ProcessResult<T = string> {
       stdoutTruncated: this.stdoutTruncated,
       okCodes: this.okCodes,
       timeoutMs: this.timeoutMs,
+      all: this.all,
+      allTruncated: this.allTruncated,
     };
   }
 
@@ -130,6 +141,7 @@ export class ProcessResult<T = string> {
       stdout:
         typeof this.stdout === "string" ? this.stdout : `<${(this.stdout as Uint8Array).byteLength} bytes>`,
       stderr: this.stderr,
+      ...(this.all === undefined ? {} : { all: this.all }),
     };
   }
 }

@@ -150,6 +150,37 @@ export function lineVariants(peers, pkRunners, file, args) {
       await closed;
       return result;
     },
+    // The hand-written batch splitter the batch form is judged against: indexOf on each
+    // decoded chunk, one array of lines per chunk handed to the consumer.
+    "raw + indexOf splitter": () =>
+      new Promise((resolve, reject) => {
+        const child = rawSpawn(file, args, { stdio: ["ignore", "pipe", "inherit"] });
+        child.once("error", reject);
+        let lines = 0;
+        let chars = 0;
+        let rest = "";
+        const consume = (batch) => {
+          for (const line of batch) {
+            lines++;
+            chars += line.length;
+          }
+        };
+        child.stdout.on("data", (chunk) => {
+          const text = rest + chunk.toString("utf8");
+          const batch = [];
+          let from = 0;
+          for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", from)) {
+            batch.push(text.slice(from, nl));
+            from = nl + 1;
+          }
+          rest = text.slice(from);
+          consume(batch);
+        });
+        child.once("close", () => {
+          if (rest.length > 0) consume([rest]);
+          resolve({ lines, chars });
+        });
+      }),
     execa: async () => count(peers.execa(file, args, { buffer: false })),
     tinyexec: async () => count(peers.x(file, args)),
     "nano-spawn": async () => {
@@ -166,6 +197,21 @@ export function lineVariants(peers, pkRunners, file, args) {
       const result = await count(proc.stdoutLines());
       await proc.finish();
       return result;
+    };
+    variants[`processkit batches (${mechanism})`] = async () => {
+      const proc = await runner.start(command);
+      if (typeof proc.stdoutLineBatches !== "function")
+        throw new Error("no stdoutLineBatches() in this build");
+      let lines = 0;
+      let chars = 0;
+      for await (const batch of proc.stdoutLineBatches()) {
+        for (const line of batch) {
+          lines++;
+          chars += line.length;
+        }
+      }
+      await proc.finish();
+      return { lines, chars };
     };
   }
   return variants;

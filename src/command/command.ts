@@ -19,6 +19,13 @@ import type { CommandSpec, OutputLimitSpec, RetrySpec } from "./spec.js";
 import { DEFAULT_SPEC, SPEC } from "./spec.js";
 import { type StdinSource, toStdinSpec } from "./stdin-source.js";
 import {
+  checkSelector,
+  checkTarget,
+  patchRules,
+  type StreamSelector,
+  type StreamTargetOptions,
+} from "./stream-options.js";
+import {
   checkAbortSignal,
   checkEnvEntry,
   checkEnvName,
@@ -158,11 +165,65 @@ export class Command {
   }
 
   stdout(mode: OutputMode): Command {
-    return this.with({ stdout: checkOutputMode(mode, "stdout", this.prog) });
+    return this.with({ stdout: checkOutputMode(mode, "stdout", this.prog), stdoutTarget: undefined });
   }
 
   stderr(mode: OutputMode): Command {
-    return this.with({ stderr: checkOutputMode(mode, "stderr", this.prog) });
+    return this.with({
+      stderr: checkOutputMode(mode, "stderr", this.prog),
+      stderrTarget: undefined,
+      stderrToStdout: false,
+    });
+  }
+
+  /**
+   * Raw stdout bytes go to a Node `Writable` (process.stdout, a file stream, an HTTP response)
+   * with backpressure; `{ capture: true }` also keeps them for `output()` (a tee). The target
+   * is never ended by the run. A target that errors is detached and reported; the pipe keeps draining.
+   */
+  stdoutTo(target: NodeJS.WritableStream, options?: StreamTargetOptions): Command {
+    return this.with({ stdout: "pipe", stdoutTarget: checkTarget(target, options, "stdoutTo", this.prog) });
+  }
+
+  stderrTo(target: NodeJS.WritableStream, options?: StreamTargetOptions): Command {
+    return this.with({
+      stderr: "pipe",
+      stderrTarget: checkTarget(target, options, "stderrTo", this.prog),
+      stderrToStdout: false,
+    });
+  }
+
+  /** `2>&1`: the child's stderr is its stdout pipe (one fd, exact write order); stderr is then empty. */
+  stderrToStdout(): Command {
+    return this.with({ stderr: "pipe", stderrTarget: undefined, stderrToStdout: true });
+  }
+
+  /** Also keep both streams interleaved in arrival order (`result.all`), under the same limit. */
+  captureAll(): Command {
+    return this.with({ captureAll: true });
+  }
+
+  /** Look for the program in `node_modules/.bin` from the cwd upwards (as `npm run` does) before PATH. */
+  preferLocal(): Command {
+    return this.with({ preferLocal: true });
+  }
+
+  /** A bare `\r` ends a line too (progress bars); `\r\n` stays one terminator. Default: both streams. */
+  carriageReturnLines(stream: StreamSelector = "both"): Command {
+    return this.withRules(checkSelector(stream, "carriageReturnLines", this.prog), { cr: true });
+  }
+
+  /** Strip ANSI/VT escape sequences from lines and captured text (never from raw byte streams). Default: both streams. */
+  sanitizeVt(stream: StreamSelector = "both"): Command {
+    return this.withRules(checkSelector(stream, "sanitizeVt", this.prog), { sanitizeVt: true });
+  }
+
+  private withRules(selector: StreamSelector, patch: { cr?: boolean; sanitizeVt?: boolean }): Command {
+    const spec = this[SPEC];
+    return this.with({
+      stdoutLineRules: patchRules(spec.stdoutLineRules, "stdout", selector, patch),
+      stderrLineRules: patchRules(spec.stderrLineRules, "stderr", selector, patch),
+    });
   }
 
   /** "utf-8" (default, lossy) or any WHATWG `TextDecoder` label. */

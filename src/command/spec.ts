@@ -17,8 +17,9 @@ export type StdinSpec =
   | { readonly kind: "readable"; readonly stream: Readable; readonly oneShot: true };
 
 import type { LineHandler, OutputMode, OverflowPolicy } from "./output-options.js";
+import { type LineRulesSpec, type OutputTargetSpec, PLAIN_LINES } from "./stream-options.js";
 
-export type { LineHandler, OutputMode, OverflowPolicy };
+export type { LineHandler, LineRulesSpec, OutputMode, OutputTargetSpec, OverflowPolicy };
 
 export interface OutputLimitSpec {
   readonly maxBytes: number | undefined;
@@ -64,6 +65,17 @@ export interface CommandSpec {
   readonly uid: number | undefined;
   readonly gid: number | undefined;
   readonly uncheckedInPipe: boolean;
+  /** Raw stdout/stderr bytes also (or only) go to a Node `Writable`. */
+  readonly stdoutTarget: OutputTargetSpec | undefined;
+  readonly stderrTarget: OutputTargetSpec | undefined;
+  /** `2>&1` at the fd level: the child's stderr is its stdout pipe. */
+  readonly stderrToStdout: boolean;
+  /** Keep an interleaved capture of both streams (`result.all`). */
+  readonly captureAll: boolean;
+  /** Look in `node_modules/.bin` from the cwd upwards before PATH. */
+  readonly preferLocal: boolean;
+  readonly stdoutLineRules: LineRulesSpec;
+  readonly stderrLineRules: LineRulesSpec;
 }
 
 export const SPEC: unique symbol = Symbol("processkit.command.spec");
@@ -89,4 +101,11 @@ export const DEFAULT_SPEC: Omit<CommandSpec, "program" | "args"> = Object.freeze
   uid: undefined,
   gid: undefined,
   uncheckedInPipe: false,
+  stdoutTarget: undefined,
+  stderrTarget: undefined,
+  stderrToStdout: false,
+  captureAll: false,
+  preferLocal: false,
+  stdoutLineRules: PLAIN_LINES,
+  stderrLineRules: PLAIN_LINES,
 });

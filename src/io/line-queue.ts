@@ -24,7 +24,12 @@ export class LineQueue<T = string> implements AsyncIterableIterator<T> {
   private waiter: ((result: IteratorResult<T>) => void) | undefined;
   private rejecter: ((error: unknown) => void) | undefined;
 
-  constructor(private readonly onPressure: (paused: boolean) => void = () => {}) {}
+  /** `highWater`/`lowWater`: items buffered before the pipe is held, and below which it flows again. */
+  constructor(
+    private readonly onPressure: (paused: boolean) => void = () => {},
+    private readonly highWater = HIGH_WATER,
+    private readonly lowWater = LOW_WATER,
+  ) {}
 
   push(lines: T[]): void {
     if (this.discarding || this.ended || lines.length === 0) return;
@@ -39,7 +44,7 @@ export class LineQueue<T = string> implements AsyncIterableIterator<T> {
     }
     this.batches.push(lines);
     this.size += lines.length;
-    if (!this.paused && this.size > HIGH_WATER) {
+    if (!this.paused && this.size > this.highWater) {
       this.paused = true;
       this.onPressure(true);
     }
@@ -106,7 +111,7 @@ export class LineQueue<T = string> implements AsyncIterableIterator<T> {
     }
     const value = this.current[this.index++] as T;
     this.size--;
-    if (this.paused && this.size < LOW_WATER) {
+    if (this.paused && this.size < this.lowWater) {
       this.paused = false;
       this.onPressure(false);
     }

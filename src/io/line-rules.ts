@@ -8,6 +8,11 @@
  *   encodings EF BB BF are three real characters);
  * - a line is cut at `maxLine` (bytes, or characters for UTF-16) — a string cannot be longer
  *   than V8 allows, and decoding more would throw inside the pipe's `data` event.
+ * - in carriage-return mode (`carriageReturnLines()`, for progress bars) a bare `\r` ends a
+ *   line too; `\r\n` stays one terminator, so a `\r` that is the last byte seen so far waits
+ *   for the next byte before it counts;
+ * - with `sanitizeVt()` each decoded line (and captured text) loses its ANSI/VT escape
+ *   sequences (vt-sanitize.ts); framing happens first, on the raw bytes.
  * UTF-16 is framed in 2-byte code units aligned to the stream start.
  */
 import { MAX_STRING_BYTES } from "./decode.js";
@@ -23,17 +28,40 @@ export interface LineFraming {
   readonly hasBom: boolean;
   /** Longest line kept, in code units. */
   readonly maxLine: number;
+  /** Carriage-return mode: a bare CR ends a line too. */
+  readonly cr: boolean;
 }
 
-export function lineFraming(encoding: string, maxLine: number = MAX_STRING_BYTES): LineFraming {
+export function lineFraming(encoding: string, maxLine: number = MAX_STRING_BYTES, cr = false): LineFraming {
   const unit = encoding.startsWith("utf-16") ? 2 : 1;
-  return { unit, bigEndian: encoding === "utf-16be", hasBom: encoding === "utf-8" || unit === 2, maxLine };
+  return {
+    unit,
+    bigEndian: encoding === "utf-16be",
+    hasBom: encoding === "utf-8" || unit === 2,
+    maxLine,
+    cr,
+  };
 }
 
-/** Index in `buf` (which starts at stream offset `bufStart`) of the next `\n` unit at or after `from`, or -1. */
+/**
+ * Index in `buf` (which starts at stream offset `bufStart`) of the unit that ends the next line
+ * at or after `from` (a `\n`, or in CR mode a bare `\r`), or -1. The line's content is
+ * buf[start, index) less a CR right before a LF (`contentEnd`); the next line starts one unit later.
+ */
 export function nextLineEnd(framing: LineFraming, buf: Buffer, bufStart: number, from: number): number {
-  if (framing.unit === 1) return buf.indexOf(LF, from);
-  for (let i = buf.indexOf(LF, from); i !== -1; i = buf.indexOf(LF, i + 1)) {
+  const lf = nextUnit(framing, buf, bufStart, from, LF);
+  if (!framing.cr) return lf;
+  const cr = nextUnit(framing, buf, bufStart, from, CR);
+  if (cr === -1 || (lf !== -1 && lf < cr)) return lf;
+  const after = cr + framing.unit;
+  if (after + framing.unit > buf.length) return -1; // CR last: wait, it may be the start of CR LF
+  return lf === after ? lf : cr;
+}
+
+/** Index of the next code unit equal to `byte` (LF or CR) at or after `from`, or -1. */
+function nextUnit(framing: LineFraming, buf: Buffer, bufStart: number, from: number, byte: number): number {
+  if (framing.unit === 1) return buf.indexOf(byte, from);
+  for (let i = buf.indexOf(byte, from); i !== -1; i = buf.indexOf(byte, i + 1)) {
     // LE: 0A 00 at an even offset; BE: 00 0A, the 0A at an odd offset.
     const unitStart = framing.bigEndian ? i - 1 : i;
     if (unitStart < 0 || (bufStart + unitStart) % 2 !== 0) continue;

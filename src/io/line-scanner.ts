@@ -6,8 +6,10 @@
  *
  * What a line is comes from line-rules.ts, the same rules as the splitter's.
  */
+import type { LineRulesSpec } from "../command/stream-options.js";
 import { decodeWhole } from "./decode.js";
 import { bomLength, contentEnd, type LineFraming, lineFraming, nextLineEnd } from "./line-rules.js";
+import { stripVt } from "./vt-sanitize.js";
 
 /** Return true to stop scanning (the probe matched). `end` is the offset just past the line's terminator. */
 export type ScannedLine = (line: string, end: number) => boolean;
@@ -25,15 +27,18 @@ export class LineScanner {
     start: number,
     private readonly onLine: ScannedLine,
     maxLine?: number,
+    rules?: LineRulesSpec,
   ) {
     this.pos = start;
-    this.framing = lineFraming(encoding, maxLine);
+    this.framing = lineFraming(encoding, maxLine, rules?.cr === true);
+    let decode: (buf: Buffer, start: number, end: number) => string;
     if (encoding === "utf-8") {
-      this.decode = (buf, s, e) => buf.toString("utf8", s, e);
+      decode = (buf, s, e) => buf.toString("utf8", s, e);
     } else {
       const decoder = new TextDecoder(encoding, { ignoreBOM: true });
-      this.decode = (buf, s, e) => decodeWhole(decoder, buf.subarray(s, e));
+      decode = (buf, s, e) => decodeWhole(decoder, buf.subarray(s, e));
     }
+    this.decode = rules?.sanitizeVt ? (buf, s, e) => stripVt(decode(buf, s, e)) : decode;
   }
 
   get done(): boolean {

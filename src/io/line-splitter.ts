@@ -6,10 +6,23 @@
  *
  * Lines are delivered in batches (one array per chunk), by the rules of line-rules.ts: without
  * their terminator, a final unterminated line delivered by `end()`, a line longer than
- * `maxLine` cut there (the rest of it dropped, the next line whole).
+ * `maxLine` cut there (the rest of it dropped, the next line whole). The per-stream rules
+ * (carriage-return mode, `sanitizeVt`) come from line-rules.ts too: CR mode only leaves the
+ * fast path for chunks that contain a CR.
  */
+import type { LineRulesSpec } from "../command/stream-options.js";
 import { decodeWhole, MAX_STRING_BYTES } from "./decode.js";
-import { bomLength, contentEnd, LF, type LineFraming, lineFraming, textLine } from "./line-rules.js";
+import {
+  bomLength,
+  CR,
+  contentEnd,
+  LF,
+  type LineFraming,
+  lineFraming,
+  nextLineEnd,
+  textLine,
+} from "./line-rules.js";
+import { stripVt } from "./vt-sanitize.js";
 
 export type LineBatchSink = (lines: string[]) => void;
 
@@ -22,10 +35,13 @@ export function createLineSplitter(
   encoding: string,
   sink: LineBatchSink,
   maxLine: number = MAX_STRING_BYTES,
+  rules?: LineRulesSpec,
 ): LineSplitter {
+  const cr = rules?.cr === true;
+  const out: LineBatchSink = rules?.sanitizeVt ? (lines) => sink(lines.map(stripVt)) : sink;
   return encoding.startsWith("utf-16")
-    ? new DecodedSplitter(encoding, sink, maxLine)
-    : new ByteSplitter(encoding, sink, maxLine);
+    ? new DecodedSplitter(encoding, out, maxLine, cr)
+    : new ByteSplitter(encoding, out, maxLine, cr);
 }
 
 class ByteSplitter implements LineSplitter {
@@ -35,13 +51,16 @@ class ByteSplitter implements LineSplitter {
   private first = true;
   private readonly framing: LineFraming;
   private readonly decode: (buf: Buffer, start: number, end: number) => string;
+  /** CR mode: the held partial line ends with a CR whose meaning the next byte decides. */
+  private heldCr = false;
 
   constructor(
     encoding: string,
     private readonly sink: LineBatchSink,
     private readonly maxLine: number,
+    cr: boolean,
   ) {
-    this.framing = lineFraming(encoding, maxLine);
+    this.framing = lineFraming(encoding, maxLine, cr);
     if (encoding === "utf-8") {
       this.decode = (buf, start, end) => buf.toString("utf8", start, end);
     } else {
@@ -55,6 +74,10 @@ class ByteSplitter implements LineSplitter {
     const chunk = Buffer.isBuffer(input)
       ? input
       : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    if (this.framing.cr && (this.heldCr || chunk.indexOf(CR) !== -1)) {
+      this.pushFramed(chunk);
+      return;
+    }
     const nl = chunk.indexOf(LF);
     if (nl === -1) {
       if (chunk.length > 0) this.keep(chunk);
@@ -105,7 +128,28 @@ class ByteSplitter implements LineSplitter {
     }
   }
 
+  /** The general path (CR mode with a CR in sight): every line end found by the line rules. */
+  private pushFramed(chunk: Buffer): void {
+    const buf = this.pendingBytes > 0 ? Buffer.concat([...this.pending, chunk]) : chunk;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const lines: string[] = [];
+    let start = 0;
+    for (
+      let end = nextLineEnd(this.framing, buf, 0, 0);
+      end !== -1;
+      end = nextLineEnd(this.framing, buf, 0, start)
+    ) {
+      lines.push(this.line(buf, start, end));
+      start = end + 1;
+    }
+    if (start < buf.length) this.keep(buf.subarray(start));
+    this.heldCr = buf.length > 0 && buf[buf.length - 1] === CR;
+    if (lines.length > 0) this.sink(lines);
+  }
+
   end(): void {
+    this.heldCr = false;
     if (this.pendingBytes === 0) return;
     const joined = Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
@@ -141,6 +185,7 @@ class DecodedSplitter implements LineSplitter {
     encoding: string,
     private readonly sink: LineBatchSink,
     private readonly maxLine: number,
+    private readonly cr: boolean,
   ) {
     this.decoder = new TextDecoder(encoding);
   }
@@ -154,10 +199,30 @@ class DecodedSplitter implements LineSplitter {
   }
 
   private split(text: string, final: boolean): void {
+    if (this.cr) {
+      this.splitCr(text, final);
+      return;
+    }
     const parts = text.split("\n");
     parts[0] = this.capped(this.carry, parts[0] as string); // the carried line goes on
     this.carry = final ? "" : (parts.pop() as string);
     if (final && parts[parts.length - 1] === "") parts.pop();
+    if (parts.length === 0) return;
+    this.sink(parts.map((line) => textLine(line, 0, line.length, this.maxLine)));
+  }
+
+  /** CR mode on decoded text: `\r\n`, a bare `\r` and `\n` each end a line; a trailing `\r` waits for the next text. */
+  private splitCr(text: string, final: boolean): void {
+    let whole = this.carry + text;
+    let held = "";
+    if (!final && whole.endsWith("\r")) {
+      held = "\r";
+      whole = whole.slice(0, -1);
+    }
+    const parts = whole.split(/\r\n|\r|\n/);
+    const rest = parts.pop() as string;
+    this.carry = final ? "" : rest.slice(0, this.maxLine + 1) + held;
+    if (final && rest !== "") parts.push(rest);
     if (parts.length === 0) return;
     this.sink(parts.map((line) => textLine(line, 0, line.length, this.maxLine)));
   }

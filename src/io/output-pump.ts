@@ -8,9 +8,14 @@
  * moves the cursor just past the matched line. The capture itself is untouched (`output()`
  * still has everything); a later line consumer (`stdoutLines()`, `events()`) starts at the
  * cursor, so it continues right after the matched line.
+ *
+ * Byte consumers (`readable()`, issue 15) take the stream like a line consumer does (one
+ * consumer, the same replay from the cursor); taps (a `Writable` target, the interleaved `all`
+ * capture) see every raw chunk without taking it. Several parties may pause the pipe (line
+ * backpressure, a byte consumer, a slow target): it flows again only when none holds it.
  */
 import type { Readable } from "node:stream";
-import type { LineHandler, OutputLimitSpec } from "../command/spec.js";
+import type { LineHandler, LineRulesSpec, OutputLimitSpec } from "../command/spec.js";
 import type { OutputStream } from "../errors.js";
 import { type Capture, createCapture } from "./capture/index.js";
 import { LineHandlers } from "./line-handlers.js";
@@ -25,6 +30,24 @@ export interface PumpOptions {
   readonly onActivity: (() => void) | undefined;
   /** Called once when an `onOverflow: "error"` limit is crossed. */
   readonly onOverflow: (stream: OutputStream) => void;
+  /** Carriage-return mode and `sanitizeVt` for this stream's lines. */
+  readonly rules?: LineRulesSpec;
+  /** False: the capture keeps nothing from the start (a `Writable` target without `capture`). */
+  readonly capture?: boolean;
+  /** Parties that see every raw chunk (a `Writable` target, the `all` capture). */
+  readonly taps?: readonly PumpTap[];
+}
+
+/** Sees every raw chunk of the stream; may hold the pipe (`pump.hold`) until it catches up. */
+export interface PumpTap {
+  attach(pump: OutputPump): void;
+  push(chunk: Buffer): void;
+}
+
+/** Where a byte consumer's chunks go (raw bytes, in order). */
+export interface ByteSink {
+  push(chunk: Buffer): void;
+  end(): void;
 }
 
 /** Where a line consumer's batches go. */
@@ -47,7 +70,9 @@ export class OutputPump {
   private readonly handlers: LineHandlers;
   private handlerSplitter: LineSplitter | undefined;
   private sink: LineSink | undefined;
+  private byteSink: ByteSink | undefined;
   private queueSplitter: LineSplitter | undefined;
+  private readonly holders = new Set<unknown>();
   private overflowReported = false;
   private finished = false;
   private finalBytes: Uint8Array | undefined;
@@ -62,13 +87,14 @@ export class OutputPump {
     private readonly stream: Readable | null,
     private readonly options: PumpOptions,
   ) {
-    this.capture = stream === null ? undefined : createCapture(options.limit);
+    this.capture = stream === null || options.capture === false ? undefined : createCapture(options.limit);
     this.handlers = new LineHandlers(options.handlers);
     if (this.handlers.active) {
-      this.handlerSplitter = createLineSplitter(options.encoding, (lines) => this.deliver(lines));
+      this.handlerSplitter = this.splitter((lines) => this.deliver(lines));
     }
     if (stream === null) {
       this.ended = Promise.resolve();
+      for (const tap of options.taps ?? []) tap.attach(this);
       return;
     }
     this.ended = new Promise<void>((resolve) => {
@@ -78,6 +104,7 @@ export class OutputPump {
         this.handlerSplitter?.end();
         this.queueSplitter?.end();
         this.sink?.end();
+        this.byteSink?.end();
         for (const watcher of [...this.watchers]) this.endWatcher(watcher);
         resolve();
       };
@@ -86,6 +113,7 @@ export class OutputPump {
       // A read error (rare: EIO) ends the stream like EOF; the exit status still tells the story.
       stream.on("error", done);
     });
+    for (const tap of options.taps ?? []) tap.attach(this);
     stream.on("data", (chunk: Buffer) => this.onData(chunk));
   }
 
@@ -103,6 +131,9 @@ export class OutputPump {
     }
     this.handlerSplitter?.push(chunk);
     this.queueSplitter?.push(chunk);
+    this.byteSink?.push(chunk);
+    const taps = this.options.taps;
+    if (taps !== undefined) for (const tap of taps) tap.push(chunk);
     if (this.watchers.size > 0) {
       for (const watcher of [...this.watchers]) {
         watcher.scanner.feed(chunk, at);
@@ -125,14 +156,10 @@ export class OutputPump {
    * lines have exactly one consumer.
    */
   takeLines(sink: LineSink): void {
-    if (this.sink !== undefined || this.captureConsumed)
-      throw new Error(`${this.name} is already being consumed`);
+    const replay = this.take();
     this.sink = sink;
-    const splitter = createLineSplitter(this.options.encoding, (lines) => sink.push(lines));
-    const replay = this.keptFrom(this.cursor);
-    this.capture = undefined;
-    this.captureConsumed = true;
-    if (replay !== undefined && replay.bytes.length > 0) splitter.push(replay.bytes);
+    const splitter = this.splitter((lines) => sink.push(lines));
+    if (replay !== undefined && replay.length > 0) splitter.push(replay);
     if (this.finished || this.stream === null) {
       splitter.end();
       sink.end();
@@ -141,13 +168,53 @@ export class OutputPump {
     }
   }
 
+  /**
+   * Switches the stream to byte consumption (`readable()`): raw chunks go to `sink`, the kept
+   * bytes from the line cursor on first. Exclusive with `takeLines` (throws on a second consumer).
+   */
+  takeBytes(sink: ByteSink): void {
+    const replay = this.take();
+    this.byteSink = sink;
+    if (replay !== undefined && replay.length > 0)
+      sink.push(Buffer.from(replay.buffer, replay.byteOffset, replay.length));
+    if (this.finished || this.stream === null) sink.end();
+  }
+
+  /** Stops feeding the byte consumer (it went away); the pipe keeps draining. */
+  dropBytes(): void {
+    this.byteSink = undefined;
+  }
+
+  private take(): Uint8Array | undefined {
+    if (this.captureConsumed) throw new Error(`${this.name} is already being consumed`);
+    const replay = this.keptFrom(this.cursor);
+    this.capture = undefined;
+    this.captureConsumed = true;
+    return replay?.bytes;
+  }
+
+  private splitter(sink: (lines: string[]) => void): LineSplitter {
+    return createLineSplitter(this.options.encoding, sink, undefined, this.options.rules);
+  }
+
   /** Pauses the pipe (consumer backpressure). The child blocks on write; nothing is lost. */
   pause(): void {
-    this.stream?.pause();
+    this.hold("lines");
   }
 
   resume(): void {
-    this.stream?.resume();
+    this.release("lines");
+  }
+
+  /** Holds the pipe for `holder` (a byte consumer, a slow target); it flows when nobody holds it. */
+  hold(holder: unknown): void {
+    this.holders.add(holder);
+    this.stream?.pause();
+  }
+
+  release(holder: unknown): void {
+    if (!this.holders.delete(holder)) return;
+    if (this.holders.size === 0) this.stream?.resume();
   }
 
   /**
@@ -158,11 +225,17 @@ export class OutputPump {
    */
   watchLines(onLine: (line: string) => boolean, onEnd: () => void): () => void {
     if (this.captureConsumed) throw new Error(`${this.name} is already being consumed as lines`);
-    const scanner = new LineScanner(this.options.encoding, this.cursor, (line, end) => {
-      if (!onLine(line)) return false;
-      if (end > this.cursor) this.cursor = end;
-      return true;
-    });
+    const scanner = new LineScanner(
+      this.options.encoding,
+      this.cursor,
+      (line, end) => {
+        if (!onLine(line)) return false;
+        if (end > this.cursor) this.cursor = end;
+        return true;
+      },
+      undefined,
+      this.options.rules,
+    );
     const watcher: Watcher = { scanner, onEnd };
     const replay = this.keptFrom(this.cursor);
     if (replay !== undefined) {
@@ -204,9 +277,14 @@ export class OutputPump {
     return this.stream !== null;
   }
 
-  /** True once `lines()` took the stream: the capture no longer holds it. */
+  /** True once a line or byte consumer took the stream (or a target left no capture): the capture no longer holds it. */
   get consumed(): boolean {
     return this.captureConsumed;
+  }
+
+  /** True when the capture never kept this stream (it goes only to a `Writable` target). */
+  get uncaptured(): boolean {
+    return this.options.capture === false;
   }
 
   get truncated(): boolean {

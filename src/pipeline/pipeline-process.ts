@@ -3,6 +3,8 @@
  * runs; `finish()`/`output()` fold the stages with pipefail; `kill()` and `await using`
  * take the whole chain down.
  */
+import { Duplex, type Readable, type Writable } from "node:stream";
+import { outputStream, type ReadableOptions } from "../process/byte-streams.js";
 import type { Finished, RunningProcess } from "../process/running-process.js";
 import type { ProcessResult } from "../result.js";
 import { chainResult } from "./pipeline-result.js";
@@ -34,6 +36,41 @@ export class PipelineProcess implements AsyncDisposable {
   /** The last stage's stdout, line by line (one consumer). */
   stdoutLines(): AsyncIterableIterator<string> {
     return this.last.stdoutLines();
+  }
+
+  /** The last stage's stdout in batches of lines (one array per chunk). */
+  stdoutLineBatches(): AsyncIterableIterator<string[]> {
+    return this.last.stdoutLineBatches();
+  }
+
+  /**
+   * The last stage's raw output as a Node `Readable` (as `RunningProcess.readable`), ending
+   * with the chain's pipefail error after the data on failure; destroying it early kills the chain.
+   */
+  readable(options: ReadableOptions = {}): Readable {
+    const pumps = this.last.bytePumps(options, "readable");
+    return outputStream(
+      pumps,
+      () => this.outputBytes(),
+      () => this.kill(),
+    );
+  }
+
+  /** The last stage's raw output as an async iterable of chunks; `break` stops reading, the chain runs on. */
+  chunks(options: ReadableOptions = {}): AsyncIterableIterator<Uint8Array> {
+    const pumps = this.last.bytePumps(options, "chunks");
+    return outputStream(pumps, () => this.outputBytes())[Symbol.asyncIterator]();
+  }
+
+  /** The first stage's stdin as a Node `Writable` (the first stage needs `keepStdinOpen()`). */
+  writable(): Writable {
+    return (this.run.stages[0] as RunningProcess).writable();
+  }
+
+  /** First stage's stdin and last stage's output as one `Duplex` for `stream.pipeline`. */
+  duplex(options: ReadableOptions = {}): Duplex {
+    const writable = this.writable();
+    return Duplex.from({ readable: this.readable(options), writable });
   }
 
   /** Waits for the chain; the outcome is pipefail's. Rejects with `CancelledError` if cancelled. */

@@ -10,12 +10,12 @@
 import type { CommandSpec } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
 import { killTree } from "../containment/stop.js";
+import { closePipes, createPipes, type KernelPipe } from "../io/kernel-pipes.js";
 import { type Prepared, prepare, spawnInto } from "../process/launch.js";
 import type { RunningProcess } from "../process/running-process.js";
 import { startRun } from "../process/start.js";
 import { after, type Cancellable } from "../process/timer.js";
 import type { ProcessResult } from "../result.js";
-import { closePipes, createPipes, type KernelPipe } from "./kernel-pipes.js";
 
 export interface ChainOptions {
   readonly timeoutMs: number | undefined;

@@ -18,6 +18,7 @@ import { attachVerbs, type DerivedVerbsOf } from "../runner/verb-list.js";
 import type { VerbRunner } from "../runner/verbs.js";
 import { PipelineProcess } from "./pipeline-process.js";
 import { PipelineRun } from "./pipeline-run.js";
+import { checkInnerStage } from "./stage-checks.js";
 
 /** Where a pipeline's shared container comes from: a `JobRunner` (private) or a `ProcessGroup`. */
 interface PipelineHost {
@@ -62,6 +63,8 @@ export class Pipeline {
 
   pipe(next: Command | Pipeline): Pipeline {
     const more = next instanceof Pipeline ? next.commands : [checkCommand(next)];
+    // The current last stage (and every stage of `next` but its last) become inner stages.
+    for (const inner of [this.lastCommand(), ...more.slice(0, -1)]) checkInnerStage(inner);
     return new Pipeline(Object.freeze([...this.commands, ...more]), this.options);
   }
 

@@ -34,17 +34,20 @@ export class ChildDriver implements ProcessDriver {
   readonly exited: Promise<LeaderExit>;
 
   private readonly killOnRelease: boolean;
+  private readonly stdoutOverride: Readable | undefined;
 
   /**
    * @param options.killOnRelease private containers kill leftovers when the run ends; a run
    *   inside a shared group (or a pipeline stage) leaves them to the enclosing container.
+   * @param options.stdout the read end of a pipe we made ourselves (2>&1), in place of Node's.
    */
   constructor(
     private readonly child: ChildProcess | NativeChild,
     private readonly container: Container,
-    options: { killOnRelease?: boolean } = {},
+    options: { killOnRelease?: boolean; stdout?: Readable } = {},
   ) {
     this.killOnRelease = options.killOnRelease ?? true;
+    this.stdoutOverride = options.stdout;
     this.exited = new Promise((resolve) => {
       child.once("exit", (code, signal) => {
         if (child.pid !== undefined) container.reaped(child.pid);
@@ -65,7 +68,7 @@ export class ChildDriver implements ProcessDriver {
     return this.child.stdin;
   }
   get stdout(): Readable | null {
-    return this.child.stdout;
+    return this.stdoutOverride ?? this.child.stdout;
   }
   get stderr(): Readable | null {
     return this.child.stderr;

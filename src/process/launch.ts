@@ -7,12 +7,14 @@
  */
 import type { ChildProcess, IOType, SpawnOptions, StdioOptions } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
+import type { Readable } from "node:stream";
 import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
 import { NotFoundError, ProcessError, SpawnError, StdinError } from "../errors.js";
 import { claimStdinSource } from "../io/stdin-feeder.js";
 import { ChildDriver } from "./driver.js";
 import { childEnvironment } from "./environment.js";
+import { mergedStdoutPipe } from "./merged-stdio.js";
 import type { NativeChild } from "./native/native-child.js";
 import { startChild } from "./native/start-child.js";
 import { checkCwd, resolveProgram } from "./resolve-program.js";
@@ -36,7 +38,10 @@ export interface StdioOverrides {
 export function prepare(spec: CommandSpec): Prepared {
   checkCwd(spec.program, spec.cwd);
   const env = childEnvironment(spec);
-  return { spec, env, file: resolveProgram(spec.program, (env ?? process.env).PATH, spec.cwd) };
+  const file = resolveProgram(spec.program, (env ?? process.env).PATH, spec.cwd, {
+    preferLocal: spec.preferLocal,
+  });
+  return { spec, env, file };
 }
 
 export interface SpawnIntoOptions {
@@ -58,8 +63,11 @@ export async function spawnInto(
 ): Promise<ChildDriver> {
   try {
     const prepared = "spec" in command ? command : prepare(command);
-    const child = await spawnChild(prepared, container, options.overrides ?? {});
-    return new ChildDriver(child, container, { killOnRelease: options.killOnRelease ?? true });
+    const { child, stdout } = await spawnChild(prepared, container, options.overrides ?? {});
+    return new ChildDriver(child, container, {
+      killOnRelease: options.killOnRelease ?? true,
+      ...(stdout === undefined ? {} : { stdout }),
+    });
   } catch (error) {
     container.release();
     throw error;
@@ -70,16 +78,20 @@ async function spawnChild(
   prepared: Prepared,
   container: Container,
   overrides: StdioOverrides,
-): Promise<ChildProcess | NativeChild> {
+): Promise<{ child: ChildProcess | NativeChild; stdout: Readable | undefined }> {
   const { spec, env, file } = prepared;
   const { program } = spec;
   const fds: number[] = [];
+  // 2>&1 into a pipe we read: one kernel pipe for both fds (see merged-stdio.ts).
+  const merged = await mergedStdoutPipe(spec, overrides);
+  if (merged !== undefined) fds.push(merged.write);
   let child: ChildProcess | NativeChild;
   try {
+    const stdout = overrides.stdout ?? merged?.write ?? outputStdio(spec.stdout, "stdout", spec, fds);
     const stdio: StdioOptions = [
       overrides.stdin ?? stdinStdio(spec, fds),
-      overrides.stdout ?? outputStdio(spec.stdout, "stdout", spec, fds),
-      outputStdio(spec.stderr, "stderr", spec, fds),
+      stdout,
+      spec.stderrToStdout ? stdout : outputStdio(spec.stderr, "stderr", spec, fds),
     ];
     const options: SpawnOptions = { stdio, argv0: program, windowsHide: true };
     if (spec.cwd !== undefined) options.cwd = spec.cwd;
@@ -89,6 +101,7 @@ async function spawnChild(
     if (overrides.stdin === undefined) claimStdinSource(spec.stdin, program); // last check before the spawn: a spent one-shot source fails here
     child = startChild(file, spec.args, options, container); // native core or Node's spawn of the container's plan
   } catch (error) {
+    merged?.discard();
     throw spawnFailure(program, error);
   } finally {
     for (const fd of fds) closeSync(fd);
@@ -98,10 +111,11 @@ async function spawnChild(
     // uv_spawn failed: Node reports it with an 'error' event on the next tick (a native spawn throws instead).
     const failed = child;
     const error = await new Promise<unknown>((resolve) => failed.once("error", resolve));
+    merged?.discard();
     throw spawnFailure(program, error);
   }
   container.adopt(child.pid);
-  return child;
+  return { child, stdout: merged?.reader() };
 }
 
 function stdinStdio(spec: CommandSpec, fds: number[]): IOType | number {

@@ -6,6 +6,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { NotFoundError, SpawnError } from "../errors.js";
+import { localBinDirs } from "./local-bins.js";
 
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
@@ -29,10 +30,16 @@ export function checkCwd(program: string, cwd: string | undefined): void {
   }
 }
 
+export interface ResolveOptions {
+  /** Search `node_modules/.bin` from the cwd upwards before PATH (`preferLocal()`). */
+  readonly preferLocal?: boolean;
+}
+
 export function resolveProgram(
   program: string,
   pathVar: string | undefined,
   cwd: string | undefined,
+  options: ResolveOptions = {},
 ): string {
   const base = cwd === undefined ? process.cwd() : resolve(cwd);
   if (program.includes("/")) {
@@ -42,7 +49,10 @@ export function resolveProgram(
     if (verdict === "missing") throw new NotFoundError(program, []);
     throw notExecutable(program, file, verdict);
   }
-  const dirs = (pathVar ?? DEFAULT_PATH).split(delimiter);
+  const dirs = [
+    ...(options.preferLocal === true ? localBinDirs(base) : []),
+    ...(pathVar ?? DEFAULT_PATH).split(delimiter),
+  ];
   let firstBad: { file: string; verdict: Verdict } | undefined;
   for (const dir of dirs) {
     // An empty PATH entry means the current directory, as in execvp.

@@ -10,21 +10,26 @@
  * `CancelledError`); an `onOverflow: "error"` limit beats a result; a deadline that fired makes
  * the outcome `timed-out` whatever the child did during its grace.
  */
+import { Duplex, type Readable, type Writable } from "node:stream";
 import { type Duration, parseDuration } from "../command/duration.js";
 import type { CommandSpec } from "../command/spec.js";
 import { stopTree, TREE_GONE_BOUND_MS } from "../containment/stop.js";
 import { CancelledError, InvalidInputError, type OutputStream } from "../errors.js";
 import { channels, publish, type RunDetails, type TeardownEvent, withDetails } from "../events.js";
+import { AllCapture } from "../io/capture/all-capture.js";
 import { LineQueue } from "../io/line-queue.js";
-import { OutputPump } from "../io/output-pump.js";
+import { OutputPump, type PumpTap } from "../io/output-pump.js";
 import { feedStdin, type StdinFeed } from "../io/stdin-feeder.js";
 import { PipeStdin, type ProcessStdin } from "../io/stdin-writer.js";
+import { StreamTarget } from "../io/stream-target.js";
 import type { Outcome, ProcessResult } from "../result.js";
+import { type ByteSource, outputStream, type ReadableOptions, stdinWritable } from "./byte-streams.js";
 import type { LeaderExit, ProcessDriver } from "./driver.js";
 import type { ProbeTarget } from "./readiness/probe.js";
 import { parseWithin } from "./readiness/probe.js";
 import { checkPredicate, type ReadinessPredicate, waitFor as waitForProbe } from "./readiness/wait-for.js";
 import {
+  checkConnect,
   checkStatus,
   checkUrl,
   type WaitForHttpOptions,
@@ -85,6 +90,9 @@ export class RunningProcess implements AsyncDisposable {
   private readonly driver: ProcessDriver;
   private readonly stdoutPump: OutputPump;
   private readonly stderrPump: OutputPump;
+  private readonly all: AllCapture | undefined;
+  private readonly targets: Partial<Record<"stdout" | "stderr", StreamTarget>> = {};
+  private stdinTaken = false;
   private readonly startedAt = performance.now();
   private readonly settlement: Promise<Settlement>;
   private readonly timers: Cancellable[] = [];
@@ -129,24 +137,34 @@ export class RunningProcess implements AsyncDisposable {
       this.timers.push(after(ms, () => this.deadline("timeout", ms)));
     }
     const inactivity = this.inactivity;
-    const pumpOptions = (handlers: CommandSpec["stdoutLineHandlers"]) => ({
-      encoding: spec.encoding,
-      limit: spec.outputLimit,
-      handlers,
-      onActivity: inactivity === undefined ? undefined : () => inactivity.touch(),
-      onOverflow: (stream: OutputStream) => this.onOverflow(stream),
-    });
-    // A verbose subscriber that asked for the output during the spawn event taps the lines here.
-    this.stdoutPump = new OutputPump(
-      "stdout",
-      driver.stdout,
-      pumpOptions(withTaps(spec.stdoutLineHandlers, "stdout", this.lineTaps)),
-    );
-    this.stderrPump = new OutputPump(
-      "stderr",
-      driver.stderr,
-      pumpOptions(withTaps(spec.stderrLineHandlers, "stderr", this.lineTaps)),
-    );
+    this.all = spec.captureAll ? new AllCapture(spec.outputLimit, () => this.onOverflow("all")) : undefined;
+    const pumpOptions = (name: "stdout" | "stderr") => {
+      const target = name === "stdout" ? spec.stdoutTarget : spec.stderrTarget;
+      const taps: PumpTap[] = [];
+      if (target !== undefined) {
+        const tap = new StreamTarget(target.stream);
+        this.targets[name] = tap;
+        taps.push(tap);
+      }
+      if (this.all !== undefined) taps.push(this.all.tap());
+      return {
+        encoding: spec.encoding,
+        limit: spec.outputLimit,
+        // A verbose subscriber that asked for the output during the spawn event taps the lines here.
+        handlers: withTaps(
+          name === "stdout" ? spec.stdoutLineHandlers : spec.stderrLineHandlers,
+          name,
+          this.lineTaps,
+        ),
+        onActivity: inactivity === undefined ? undefined : () => inactivity.touch(),
+        onOverflow: (stream: OutputStream) => this.onOverflow(stream),
+        rules: name === "stdout" ? spec.stdoutLineRules : spec.stderrLineRules,
+        capture: target === undefined || target.capture,
+        taps,
+      };
+    };
+    this.stdoutPump = new OutputPump("stdout", driver.stdout, pumpOptions("stdout"));
+    this.stderrPump = new OutputPump("stderr", driver.stderr, pumpOptions("stderr"));
 
     const interactive = spec.stdin.kind === "interactive";
     this.stdin = new PipeStdin(interactive ? driver.stdin : null, spec.program);
@@ -192,6 +210,11 @@ export class RunningProcess implements AsyncDisposable {
       }),
     ]);
     grace?.cancel();
+    // The bytes handed to a stream target reach it before the run is over (a stalled target
+    // stalls the run as it stalls the child; a deadline, cancel or kill stops waiting for it).
+    if (this.stopCause === undefined) {
+      await Promise.all(Object.values(this.targets).map((target) => target.flushed()));
+    }
 
     for (const timer of this.timers) timer.cancel();
     this.spec.cancelSignal?.removeEventListener("abort", this.onAbort);
@@ -215,7 +238,16 @@ export class RunningProcess implements AsyncDisposable {
       overflow: this.overflow,
       stdinError,
       timeoutMs: this.firedTimeoutMs,
+      targetError: this.targetFailure(),
     };
+  }
+
+  private targetFailure(): Settlement["targetError"] {
+    for (const stream of ["stdout", "stderr"] as const) {
+      const error = this.targets[stream]?.failure;
+      if (error !== undefined) return { stream, error };
+    }
+    return undefined;
   }
 
   private outcomeOf(exit: LeaderExit): Outcome {
@@ -342,6 +374,103 @@ export class RunningProcess implements AsyncDisposable {
     return this.linesOf(this.stderrPump);
   }
 
+  /** stdout lines in batches (one array per chunk read): the fastest way to consume lines. */
+  stdoutLineBatches(): AsyncIterableIterator<string[]> {
+    return this.linesOf(this.stdoutPump, true);
+  }
+
+  stderrLineBatches(): AsyncIterableIterator<string[]> {
+    return this.linesOf(this.stderrPump, true);
+  }
+
+  /**
+   * The raw output bytes as a Node `Readable` (`from`: "stdout" default, "stderr", or "all" =
+   * both in arrival order), with backpressure to the child. It ends after the run, with the
+   * verbs' error (`ExitError`, `TimeoutError`, `CancelledError` …) after the data on failure.
+   * Destroying it before the end kills the run. One consumer per stream (lines included).
+   */
+  readable(options: ReadableOptions = {}): Readable {
+    const pumps = this.bytePumps(options, "readable");
+    return outputStream(
+      pumps,
+      () => this.outputBytes(),
+      () => this.kill(),
+    );
+  }
+
+  /** The raw output bytes as an async iterable of `Uint8Array` chunks; `break` stops reading but does not kill. */
+  chunks(options: ReadableOptions = {}): AsyncIterableIterator<Uint8Array> {
+    const pumps = this.bytePumps(options, "chunks");
+    return outputStream(pumps, () => this.outputBytes())[Symbol.asyncIterator]();
+  }
+
+  /** The child's stdin as a Node `Writable` (needs `keepStdinOpen()`); ending it closes stdin. */
+  writable(): Writable {
+    const pipe = this.driver.stdin;
+    if (this.spec.stdin.kind !== "interactive" || pipe === null) {
+      throw new InvalidInputError(
+        "writable",
+        "writable(): stdin is not open (use keepStdinOpen())",
+        this.program,
+      );
+    }
+    if (this.stdinTaken) {
+      throw new InvalidInputError(
+        "writable",
+        "writable(): stdin already has a writable consumer",
+        this.program,
+      );
+    }
+    this.stdinTaken = true;
+    return stdinWritable(pipe, this.program);
+  }
+
+  /** stdin and the output bytes as one `Duplex`, a transform step for `stream.pipeline` (needs `keepStdinOpen()`). */
+  duplex(options: ReadableOptions = {}): Duplex {
+    const writable = this.writable();
+    return Duplex.from({ readable: this.readable(options), writable });
+  }
+
+  /** @internal The pumps a byte consumer takes, checked (PipelineProcess uses it for its last stage). */
+  bytePumps(options: ReadableOptions, method: string): OutputPump[] {
+    if (typeof options !== "object" || options === null) {
+      throw new InvalidInputError(method, `${method}: options must be an object`, this.program);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "from")
+        throw new InvalidInputError(`${method}.${key}`, `${method}: unknown option ${key}`, this.program);
+    }
+    const from: unknown = options.from ?? "stdout";
+    if (from !== "stdout" && from !== "stderr" && from !== "all") {
+      throw new InvalidInputError(
+        `${method}.from`,
+        `${method}.from: expected "stdout", "stderr" or "all", got ${JSON.stringify(String(from))}`,
+        this.program,
+      );
+    }
+    const wanted = from === "all" ? [this.stdoutPump, this.stderrPump] : [this.pumpOf(from)];
+    const pumps = wanted.filter((pump) => pump.piped || from !== "all");
+    for (const pump of pumps) {
+      if (!pump.piped) {
+        throw new InvalidInputError(`${method}.from`, `${method}(): ${pump.name} is not piped`, this.program);
+      }
+      if (pump.consumed) {
+        throw new InvalidInputError(
+          `${method}.from`,
+          `${method}(): ${pump.name} already has a consumer (lines or bytes)`,
+          this.program,
+        );
+      }
+    }
+    if (pumps.length === 0)
+      throw new InvalidInputError(`${method}.from`, `${method}(): no output is piped`, this.program);
+    return pumps;
+  }
+
+  private pumpOf(source: Exclude<ByteSource, "all">): OutputPump {
+    return source === "stdout" ? this.stdoutPump : this.stderrPump;
+  }
+
   /**
    * Both streams as one async iterable, in arrival order, ending with the exit event. It takes
    * both streams (like `stdoutLines()` and `stderrLines()` together; either one taken → throws).
@@ -350,7 +479,12 @@ export class RunningProcess implements AsyncDisposable {
    */
   events(): AsyncIterableIterator<ProcessEvent> {
     for (const pump of [this.stdoutPump, this.stderrPump]) {
-      if (pump.consumed) throw new Error(`${this.program}: events() needs ${pump.name}, already consumed`);
+      if (pump.consumed)
+        throw new InvalidInputError(
+          "events",
+          `${this.program}: events() needs ${pump.name}, already consumed`,
+          this.program,
+        );
     }
     const queue = new LineQueue<ProcessEvent>((paused) => {
       for (const pump of [this.stdoutPump, this.stderrPump]) {
@@ -399,8 +533,15 @@ export class RunningProcess implements AsyncDisposable {
   /** Resolves with the status once a plain HTTP GET answers with an accepted one (default 2xx). */
   waitForHttp(url: string | URL, options: WaitForHttpOptions): Promise<number> {
     const parsed = checkUrl(url, this.program);
+    const connect = checkConnect(options, this.program);
     const accept = checkStatus(options?.status, this.program);
-    return waitForHttpProbe(this.probeTarget, parsed, accept, parseWithin(options?.within, this.program));
+    return waitForHttpProbe(
+      this.probeTarget,
+      parsed,
+      accept,
+      parseWithin(options?.within, this.program),
+      connect,
+    );
   }
 
   /** Resolves once the path exists. */
@@ -442,14 +583,26 @@ export class RunningProcess implements AsyncDisposable {
     return { program: this.program, exited: this.driver.exited };
   }
 
-  private linesOf(pump: OutputPump): LineQueue {
-    if (pump.consumed) throw new Error(`${this.program}: ${pump.name}Lines() can only be called once`);
-    const queue = new LineQueue((paused) => (paused ? pump.pause() : pump.resume()));
+  private linesOf(pump: OutputPump): LineQueue;
+  private linesOf(pump: OutputPump, batches: true): LineQueue<string[]>;
+  private linesOf(pump: OutputPump, batches = false): LineQueue | LineQueue<string[]> {
+    if (pump.consumed)
+      throw new InvalidInputError(
+        `${pump.name}Lines`,
+        `${this.program}: ${pump.name} already has a consumer (${pump.name}Lines() can only be called once)`,
+        this.program,
+      );
+    const onPressure = (paused: boolean) => (paused ? pump.pause() : pump.resume());
+    // Batches are counted as items: 16 batches of up to 64 KiB each before the pipe is held.
+    const queue = batches ? new LineQueue<string[]>(onPressure, 16, 8) : new LineQueue(onPressure);
     // A cancel ends the stream with the error; a deadline just ends it (finish() reports it).
     // The cancel is recorded before the tree is killed, so the pipe's EOF already knows it.
     const cancelledError = () =>
       this.cancelled === undefined ? undefined : new CancelledError(this.program, this.cancelled.reason);
-    pump.takeLines({ push: (lines) => queue.push(lines), end: () => queue.end(cancelledError()) });
+    const push = batches
+      ? (lines: string[]) => (queue as LineQueue<string[]>).push([lines])
+      : (lines: string[]) => (queue as LineQueue).push(lines);
+    pump.takeLines({ push, end: () => queue.end(cancelledError()) });
     void this.settlement.then(() => queue.end(cancelledError()));
     return queue;
   }
@@ -471,14 +624,21 @@ export class RunningProcess implements AsyncDisposable {
   async output(): Promise<ProcessResult<string>> {
     const s = await this.settlement;
     throwIfFailed(this.spec, s);
-    return resultOf(this.spec, s, textOf(this.spec, this.stdoutPump), this.stdoutPump, this.stderrPump);
+    return resultOf(
+      this.spec,
+      s,
+      textOf(this.spec, this.stdoutPump),
+      this.stdoutPump,
+      this.stderrPump,
+      this.all,
+    );
   }
 
   /** The run's result with stdout as exact bytes. */
   async outputBytes(): Promise<ProcessResult<Uint8Array>> {
     const s = await this.settlement;
     throwIfFailed(this.spec, s);
-    return resultOf(this.spec, s, this.stdoutPump.bytes(), this.stdoutPump, this.stderrPump);
+    return resultOf(this.spec, s, this.stdoutPump.bytes(), this.stdoutPump, this.stderrPump, this.all);
   }
 }
 

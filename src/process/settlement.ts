@@ -4,9 +4,15 @@
  * decoded text of a stream. Never a V8 string-length crash: bytes are checked first.
  */
 import type { CommandSpec } from "../command/spec.js";
-import { CancelledError, type OutputStream, OutputTooLargeError, StdinError } from "../errors.js";
+import {
+  CancelledError,
+  type OutputStream,
+  OutputTargetError,
+  OutputTooLargeError,
+  StdinError,
+} from "../errors.js";
 import { decodeAll, MAX_STRING_BYTES, skipPartialStart } from "../io/decode.js";
-import type { OutputPump } from "../io/output-pump.js";
+import { stripVt } from "../io/vt-sanitize.js";
 import { type Outcome, ProcessResult } from "../result.js";
 import type { LeaderExit } from "./driver.js";
 
@@ -19,6 +25,16 @@ export interface Settlement {
   readonly overflow: OutputStream | undefined;
   readonly stdinError: Error | undefined;
   readonly timeoutMs: number | undefined;
+  /** A `stdoutTo`/`stderrTo` target that failed while the run went on. */
+  readonly targetError?: { readonly stream: "stdout" | "stderr"; readonly error: Error } | undefined;
+}
+
+/** What a verb reads of one capture: an output pump, or the interleaved `all` capture. */
+export interface CapturedStream {
+  readonly name: OutputStream;
+  readonly truncated: boolean;
+  readonly totalBytes: number;
+  bytes(): Uint8Array;
 }
 
 /** A cancel beats everything; an `onOverflow: "error"` limit beats a result. */
@@ -41,8 +57,9 @@ export function resultOf<T>(
   spec: CommandSpec,
   s: Settlement,
   stdout: T,
-  stdoutPump: OutputPump,
-  stderrPump: OutputPump,
+  stdoutPump: CapturedStream,
+  stderrPump: CapturedStream,
+  all?: CapturedStream,
 ): ProcessResult<T> {
   const result = new ProcessResult<T>({
     program: spec.program,
@@ -52,20 +69,25 @@ export function resultOf<T>(
     outcome: s.outcome,
     rawSignal: s.exit.signal,
     durationMs: s.durationMs,
-    truncated: stdoutPump.truncated || stderrPump.truncated,
+    truncated: stdoutPump.truncated || stderrPump.truncated || all?.truncated === true,
     stdoutTruncated: stdoutPump.truncated,
     okCodes: spec.okCodes,
     timeoutMs: s.timeoutMs,
+    ...(all === undefined ? {} : { all: textOf(spec, all), allTruncated: all.truncated }),
   });
   // Input that did not fully reach the child makes a success suspect; a failure speaks for itself.
   if (s.stdinError !== undefined && result.isSuccess) {
     throw new StdinError(spec.program, `feeding stdin failed: ${s.stdinError.message}`, s.stdinError);
   }
+  // Output that did not fully reach its target likewise.
+  if (s.targetError !== undefined && result.isSuccess) {
+    throw new OutputTargetError(spec.program, s.targetError.stream, s.targetError.error);
+  }
   return result;
 }
 
 /** A stream's captured bytes as text, refused up front when no string could hold them. */
-export function textOf(spec: CommandSpec, pump: OutputPump): string {
+export function textOf(spec: CommandSpec, pump: CapturedStream): string {
   let bytes = pump.bytes();
   if (bytes.length > MAX_STRING_BYTES) {
     throw new OutputTooLargeError(
@@ -78,7 +100,9 @@ export function textOf(spec: CommandSpec, pump: OutputPump): string {
     // The kept window ends at the stream's end, so it starts at totalBytes - length.
     bytes = skipPartialStart(bytes, spec.encoding, pump.totalBytes - bytes.length);
   }
-  return decodeAll(bytes, spec.encoding);
+  const text = decodeAll(bytes, spec.encoding);
+  const rules = pump.name === "stderr" ? spec.stderrLineRules : spec.stdoutLineRules;
+  return rules.sanitizeVt ? stripVt(text) : text;
 }
 
 function describeLimit(limit: { maxBytes: number | undefined; maxLines: number | undefined }): string {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import * as processkit from "../../src/index.js";
+import { runBlock, runnable } from "../helpers/docs-blocks.js";
 
 const DOC = new URL("../../docs/commands.md", import.meta.url);
 const text = readFileSync(DOC, "utf8");
@@ -16,17 +16,6 @@ const blocks = [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => {
   return { i, line, code };
 });
 
-const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
-  ...args: string[]
-) => (...values: unknown[]) => Promise<unknown>;
-
-/** Rewrites import lines into bindings the block can run with. */
-function runnable(code: string): string {
-  return code.replace(/^import \{([^}]*)\} from "([^"]+)";$/gm, (_, names: string, from: string) =>
-    from === "processkit" ? `const {${names}} = __pk;` : `const {${names}} = await __import("${from}");`,
-  );
-}
-
 describe("docs/commands.md examples", () => {
   it("has examples", () => {
     expect(blocks.length).toBeGreaterThan(15);
@@ -35,16 +24,7 @@ describe("docs/commands.md examples", () => {
   for (const { i, line, code } of blocks) {
     it(`block ${i + 1} (line ${line}) runs`, async () => {
       expect(runnable(code)).not.toMatch(/^import /m); // every import was rewritten
-      const logged: unknown[][] = [];
-      const console = { log: (...args: unknown[]) => logged.push(args) };
-      const fn = new AsyncFunction("__pk", "__import", "console", runnable(code));
-      try {
-        await fn(processkit, (specifier: string) => import(specifier), console);
-      } catch (error) {
-        throw new Error(
-          `docs block at line ${line} threw: ${String(error)}\nlogged: ${JSON.stringify(logged)}`,
-        );
-      }
+      const logged = await runBlock(code, line);
       if (process.env.SHOW_DOCS_OUTPUT) process.stdout.write(`--- line ${line}\n${JSON.stringify(logged)}\n`);
       expect(logged.length).toBeGreaterThan(0);
     }, 30_000);

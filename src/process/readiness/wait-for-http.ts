@@ -1,9 +1,12 @@
 /**
- * `waitForHttp`: ready once a plain HTTP/1.1 GET of the URL answers with an accepted status
- * (default: any 2xx). No TLS, no redirects (a 3xx is just a status), no keep-alive: every
- * attempt opens and closes its own connection and never reads the body.
+ * `waitForHttp`: ready once an HTTP/1.1 GET of the URL answers with an accepted status
+ * (default: any 2xx). `http:` or `https:` (certificates verified unless `acceptSelfSigned`),
+ * over TCP or a Unix socket (`socketPath`; the URL then gives the path and Host header). No
+ * redirects (a 3xx is just a status), no keep-alive: every attempt opens and closes its own
+ * connection and never reads the body.
  */
-import { request } from "node:http";
+import { request as httpRequest, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
 import type { Duration } from "../../command/duration.js";
 import { InvalidInputError } from "../../errors.js";
 import { type ProbeTarget, poll } from "./probe.js";
@@ -15,6 +18,44 @@ export interface WaitForHttpOptions {
   /** Which status means ready (default: any 2xx). */
   readonly status?: StatusMatcher;
   readonly within: Duration;
+  /** `https:` only: accept any certificate, e.g. a dev server's self-signed one (verification is off for this probe). */
+  readonly acceptSelfSigned?: boolean;
+  /** Connect to this Unix domain socket instead of the URL's host and port. */
+  readonly socketPath?: string;
+}
+
+/** @internal How to connect, checked. */
+export interface HttpConnect {
+  readonly acceptSelfSigned: boolean;
+  readonly socketPath: string | undefined;
+}
+
+const OPTION_KEYS = new Set(["status", "within", "acceptSelfSigned", "socketPath"]);
+
+/** @internal */
+export function checkConnect(options: unknown, program: string): HttpConnect {
+  if (typeof options !== "object" || options === null) {
+    throw new InvalidInputError("options", "waitForHttp: options must be an object ({ within })", program);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key))
+      throw new InvalidInputError(key, `waitForHttp: unknown option ${key}`, program);
+  }
+  const { acceptSelfSigned, socketPath } = options as { acceptSelfSigned?: unknown; socketPath?: unknown };
+  if (acceptSelfSigned !== undefined && typeof acceptSelfSigned !== "boolean") {
+    throw new InvalidInputError(
+      "acceptSelfSigned",
+      "waitForHttp: acceptSelfSigned must be a boolean",
+      program,
+    );
+  }
+  if (
+    socketPath !== undefined &&
+    (typeof socketPath !== "string" || socketPath.length === 0 || socketPath.includes("\0"))
+  ) {
+    throw new InvalidInputError("socketPath", "waitForHttp: socketPath must be a non-empty path", program);
+  }
+  return { acceptSelfSigned: acceptSelfSigned === true, socketPath: socketPath as string | undefined };
 }
 
 /** @internal */
@@ -25,10 +66,10 @@ export function checkUrl(url: unknown, program: string): URL {
   } catch {
     throw new InvalidInputError("url", `waitForHttp: invalid URL ${JSON.stringify(String(url))}`, program);
   }
-  if (parsed.protocol !== "http:") {
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new InvalidInputError(
       "url",
-      `waitForHttp: only plain http: URLs are probed, got ${parsed.protocol}`,
+      `waitForHttp: only http: and https: URLs are probed, got ${parsed.protocol}`,
       program,
     );
   }
@@ -57,23 +98,28 @@ export function waitForHttp(
   url: URL,
   accept: (status: number) => boolean,
   withinMs: number,
+  connect: HttpConnect = { acceptSelfSigned: false, socketPath: undefined },
 ): Promise<number> {
-  const what = `GET ${url.href}`;
+  const what = `GET ${url.href}${connect.socketPath === undefined ? "" : ` via ${connect.socketPath}`}`;
   return poll<number>(target, { what, withinMs }, async (signal) => {
-    const status = await get(url, signal);
+    const status = await get(url, signal, connect);
     if (accept(status)) return status;
     throw new Error(`status ${status}`);
   });
 }
 
-function get(url: URL, signal: AbortSignal): Promise<number> {
+function get(url: URL, signal: AbortSignal, connect: HttpConnect): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    const req = request(url, {
+    const https = url.protocol === "https:";
+    const options: RequestOptions & { rejectUnauthorized?: boolean } = {
       method: "GET",
       agent: false,
       signal,
       headers: { connection: "close", "user-agent": "processkit-readiness" },
-    });
+    };
+    if (connect.socketPath !== undefined) options.socketPath = connect.socketPath;
+    if (https && connect.acceptSelfSigned) options.rejectUnauthorized = false;
+    const req = (https ? httpsRequest : httpRequest)(url, options);
     req.once("response", (res) => {
       const status = res.statusCode ?? 0;
       res.resume();

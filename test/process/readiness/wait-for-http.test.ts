@@ -55,7 +55,11 @@ describe("waitForHttp", () => {
   it("validates its arguments synchronously", async () => {
     await using proc = await node(`setInterval(() => {}, 1000)`).start();
     expect(() => proc.waitForHttp("not a url", { within: "1s" })).toThrow(InvalidInputError);
-    expect(() => proc.waitForHttp("https://127.0.0.1/", { within: "1s" })).toThrow(/only plain http/);
+    expect(() => proc.waitForHttp("ftp://127.0.0.1/", { within: "1s" })).toThrow(/only http: and https:/);
+    expect(() => proc.waitForHttp("https://127.0.0.1/", { within: "1s", insecure: true } as never)).toThrow(
+      /unknown option insecure/,
+    );
+    expect(() => proc.waitForHttp("http://x/", { within: "1s", socketPath: "" })).toThrow(InvalidInputError);
     expect(() => proc.waitForHttp("http://127.0.0.1/", { within: "1s", status: "200" as never })).toThrow(
       InvalidInputError,
     );
