@@ -16,6 +16,11 @@ export interface SpawnPlan {
   readonly file: string;
   readonly args: readonly string[];
   readonly options: SpawnOptions;
+  /**
+   * The fd of the launch gate (gate.ts) when the plan has one: the spawner calls `openGate`
+   * right after `adopt()`, and the target runs only then.
+   */
+  readonly gate?: number;
 }
 
 /**

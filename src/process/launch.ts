@@ -10,6 +10,7 @@ import { closeSync, openSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { CommandSpec, OutputMode } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
+import { openGate } from "../containment/gate.js";
 import { NotFoundError, ProcessError, SpawnError, StdinError } from "../errors.js";
 import { claimStdinSource } from "../io/stdin-feeder.js";
 import { ChildDriver } from "./driver.js";
@@ -115,6 +116,8 @@ async function spawnChild(
     throw spawnFailure(program, error);
   }
   container.adopt(child.pid);
+  // Registered: a gated launcher (Node's path) may run the target now; the native path has no gate.
+  openGate(child);
   return { child, stdout: merged?.reader() };
 }
 

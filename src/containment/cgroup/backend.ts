@@ -1,6 +1,6 @@
 /**
  * The cgroup v2 backend. One owner cgroup per event loop, `<own cgroup>/processkit-<pid>-<thread>-<rand>`,
- * created on first use and handed to the owner (exit sweep + sentinel); one sub-cgroup per
+ * created on first use and handed to the owner (exit sweep + sentinels) before it exists; one sub-cgroup per
  * container inside it. A successful mkdir does not prove that migration is allowed, so the
  * first use runs one real launch into a probe cgroup (async; never a synchronous
  * cgroup.procs write on the main thread).
@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { threadId } from "node:worker_threads";
 import { startChild } from "../../process/native/start-child.js";
 import type { Container, ContainmentBackend } from "../container.js";
+import { openGate } from "../gate.js";
 import { owner } from "../owner/registry.js";
 import { CgroupContainer } from "./container.js";
 import { removeTree } from "./control-files.js";
@@ -55,12 +56,14 @@ async function create(): Promise<CgroupBackend> {
     const located = locateCgroup();
     if (!located.ok) throw new Error(located.reason);
     const ownerDir = `${located.path}/processkit-${process.pid}-${threadId}-${randomBytes(3).toString("hex")}`;
+    // The sentinels learn the path before the directory exists: an owner killed in between leaves nothing.
+    owner.adoptCgroup(ownerDir);
     try {
       mkdirSync(ownerDir);
     } catch (error) {
+      owner.adoptCgroup("");
       throw new Error(`cannot create ${ownerDir}: ${(error as Error).message}`);
     }
-    owner.adoptCgroup(ownerDir);
     await probeMigration(ownerDir);
     const backend = new CgroupBackend(ownerDir);
     settledValue = backend;
@@ -88,6 +91,7 @@ async function probeMigration(ownerDir: string): Promise<void> {
         { stdio: ["ignore", "ignore", "pipe"] },
         container,
       );
+      openGate(child); // the probe has no registration to wait for
       child.stderr?.on("data", (chunk: Buffer) => {
         stderr += chunk.toString();
       });

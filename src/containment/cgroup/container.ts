@@ -26,7 +26,8 @@ import {
   removeTree,
   writeControl,
 } from "./control-files.js";
-import { launcherPlan } from "./launcher.js";
+import { launcherPlan } from "../launcher.js";
+import { owner } from "../owner/registry.js";
 
 let sequence = 0;
 
@@ -76,10 +77,12 @@ export class CgroupContainer implements Container {
   }
 
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
-    return launcherPlan(this.dir, file, args, options);
+    owner.guard(); // a sentinel that died is replaced before this leader exists
+    return launcherPlan({ join: this.dir, gate: true }, file, args, options);
   }
 
   placement(): Placement {
+    owner.guard(); // the native path: a dead sentinel is replaced before this leader exists
     return { kind: "cgroup", dir: this.dir };
   }
 

@@ -4,36 +4,71 @@
  * makes sure they die with it:
  * - an orderly exit (natural end, process.exit, uncaught exception) runs a synchronous
  *   `process.on("exit")` sweep;
- * - an abrupt one (a signal, SIGKILL, a terminated worker) is caught by the sentinel, which
- *   sees its pipe from us close.
+ * - an abrupt one (a signal, SIGKILL, a terminated worker) is caught by the sentinels, which
+ *   see their sockets from us close.
+ *
+ * The guards — exit sweep, two sentinels, scratch directory, ledger — are set up by `guard()`,
+ * which every container calls before it plans a leader, so they exist before anything that
+ * could outlive us. `guard()` also replaces a dead sentinel synchronously. Two sentinels,
+ * because one that is killed and then the owner before the replacement (the exit event comes
+ * on a later tick) would leave the owner's tree unguarded: each is enough on its own.
+ *
+ * The registration API for a spawn path: `guard()` before the child exists, then
+ * `registerGroup(pgid)` before the child may run its target (see containment/gate.ts for the
+ * /bin/sh launcher's gate); `unregisterGroup` / `forgetGroupWhenEmpty` when it is gone.
  */
 import { writeFileSync } from "node:fs";
-import { scratchDir } from "./scratch.js";
+import { GroupLedger } from "./ledger.js";
+import { createScratch, scratchPath } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
 
 const FORGET_CHECKS = [100, 1_000, 10_000];
+/** Each sentinel alone cleans up everything; the second covers the first being killed just before the owner. */
+const SENTINELS = 2;
 
 class Owner {
   private readonly groups = new Set<number>();
   private cgroupDir = "";
-  private sentinel: Sentinel | undefined;
-  private sweepInstalled = false;
+  private sentinels: Sentinel[] = [];
+  private guarded = false;
+  /** The scratch directory once made; null where the temporary directory is not writable. */
+  private scratchDir: string | null = null;
+  private ledger: GroupLedger | undefined;
 
-  /** Called once by the cgroup backend when it creates the owner cgroup. */
-  adoptCgroup(dir: string): void {
-    this.cgroupDir = dir;
-    if (this.sentinel === undefined) this.ensureGuards();
-    else this.sentinel.setCgroup(dir);
+  /**
+   * Before every leader: the guards exist and every sentinel is alive (a dead one is replaced
+   * now, not on its exit event). Cheap after the first call: one non-blocking read per sentinel.
+   */
+  guard(): void {
+    if (!this.guarded) {
+      this.setUp();
+      return;
+    }
+    for (const sentinel of this.sentinels) sentinel.ensure();
   }
 
+  /**
+   * Called by the cgroup backend with the owner cgroup's path *before* it creates it: the
+   * sentinels know the path first, so an owner killed in between leaves no directory. "" drops it.
+   */
+  adoptCgroup(dir: string): void {
+    this.guard();
+    this.cgroupDir = dir;
+    for (const sentinel of this.sentinels) sentinel.setCgroup(dir);
+  }
+
+  /** Records a group synchronously (ledger write, or a line to each sentinel): covered from the next instruction on. */
   registerGroup(pgid: number): void {
+    this.guard();
     this.groups.add(pgid);
-    this.ensureGuards();
-    this.sentinel?.register(pgid);
+    if (this.ledger !== undefined) this.ledger.add(pgid);
+    else for (const sentinel of this.sentinels) sentinel.register(pgid);
   }
 
   unregisterGroup(pgid: number): void {
-    if (this.groups.delete(pgid)) this.sentinel?.unregister(pgid);
+    if (!this.groups.delete(pgid)) return;
+    if (this.ledger !== undefined) this.ledger.remove(pgid);
+    else for (const sentinel of this.sentinels) sentinel.unregister(pgid);
   }
 
   /** Unregisters a killed group once it no longer exists (checked a few times, then left registered: harmless). */
@@ -50,14 +85,20 @@ class Owner {
     check(0);
   }
 
-  /** The owner's scratch directory (see scratch.ts), guarded by the sentinel from the moment it exists. */
+  /** The owner's scratch directory (see scratch.ts), guarded by the sentinels from the moment it exists. */
   scratch(): string | null {
-    this.ensureGuards();
-    return scratchDir();
+    this.guard();
+    return this.scratchDir;
   }
 
+  /** The first sentinel's pid (tests, diagnostics). */
   get sentinelPid(): number | undefined {
-    return this.sentinel?.pid;
+    return this.sentinels[0]?.pid;
+  }
+
+  /** Every sentinel's pid (tests, diagnostics). */
+  get sentinelPids(): number[] {
+    return this.sentinels.flatMap((sentinel) => (sentinel.pid === undefined ? [] : [sentinel.pid]));
   }
 
   /** Live registrations (tests, diagnostics). */
@@ -65,17 +106,24 @@ class Owner {
     return this.groups;
   }
 
-  private ensureGuards(): void {
-    if (!this.sweepInstalled) {
-      this.sweepInstalled = true;
-      process.on("exit", () => this.sweep());
-    }
-    if (this.sentinel === undefined) {
-      this.sentinel = new Sentinel(() => ({ cgroupDir: this.cgroupDir, groups: this.groups }), scratchDir());
+  /** Sweep, sentinels told the scratch path, then the directory and ledger: no step can leave the previous unguarded. */
+  private setUp(): void {
+    this.guarded = true;
+    process.on("exit", () => this.sweep());
+    const path = scratchPath();
+    const state = () => ({
+      cgroupDir: this.cgroupDir,
+      scratch: path,
+      pipeGroups: this.ledger === undefined ? this.groups : [],
+    });
+    for (let i = 0; i < SENTINELS; i++) this.sentinels.push(new Sentinel(state));
+    if (createScratch(path)) {
+      this.scratchDir = path;
+      this.ledger = GroupLedger.create(path, () => this.groups);
     }
   }
 
-  /** Synchronous last-moment teardown on an orderly exit. The sentinel removes the directories after. */
+  /** Synchronous last-moment teardown on an orderly exit. The sentinels remove the directories after. */
   private sweep(): void {
     if (this.cgroupDir !== "") {
       try {

@@ -1,6 +1,6 @@
 /**
- * The owner-death sentinel: one tiny /bin/sh per owner (per event loop), started detached with
- * our end of a pipe as its stdin. It ignores the usual termination signals and just reads.
+ * An owner-death sentinel: a tiny /bin/sh (the owner keeps two, see registry.ts), started
+ * detached with our end of a socket as its stdin. It ignores the usual termination signals and just reads.
  * When the pipe reaches EOF — the owner exited, threw, was SIGKILLed, or its worker thread
  * was terminated — it kills the owner cgroup (recursively, via cgroup.kill) and every
  * registered process group, waits for the cgroup to empty, and removes it depth-first.
@@ -10,11 +10,13 @@
  * The kill is repeated while it waits (up to 5 s): a launcher the owner spawned just before
  * dying was still outside the cgroup at the first kill and may join it afterwards.
  *
- * The sentinel is `unref`'d (it never keeps the owner alive) and is respawned if it dies while
- * the owner lives. Its helpers (`rmdir`, `sleep`) come from fixed system directories.
+ * The sentinel is `unref`'d (it never keeps the owner alive). One that dies while the owner
+ * lives is replaced on its exit event and, synchronously, by `ensure()` before the next spawn
+ * (the exit event may come too late). Its helpers (`rmdir`, `sleep`, `rm`) come from fixed
+ * system directories.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { GroupLedger } from "./ledger.js";
+import { readSync } from "node:fs";
 
 const SCRIPT = `
 trap '' INT HUP TERM QUIT PIPE USR1 USR2
@@ -63,20 +65,23 @@ const UNREGISTER_BATCH_MS = 100;
 /** Fixed system directories only: the sentinel never resolves helpers through the user's PATH. */
 const SYSTEM_PATH = "/usr/bin:/bin";
 
+/** What a (re)spawned sentinel must know: the owner cgroup ("" if none), the scratch directory, the groups to replay. */
+export interface SentinelState {
+  readonly cgroupDir: string;
+  readonly scratch: string | null;
+  /** Groups that go through the pipe (no ledger file): replayed into a new sentinel. Empty with a ledger. */
+  readonly pipeGroups: Iterable<number>;
+}
+
+const probe = Buffer.alloc(1);
+
 export class Sentinel {
   private child: ChildProcess | undefined;
   private stopped = false;
   private deferred = "";
   private flushTimer: NodeJS.Timeout | undefined;
 
-  private readonly ledger: GroupLedger | undefined;
-
-  /** @param state what to replay into a (re)spawned sentinel: the owner cgroup ("" if none) and live groups. */
-  constructor(
-    private readonly state: () => { cgroupDir: string; groups: Iterable<number> },
-    private readonly scratch: string | null,
-  ) {
-    this.ledger = GroupLedger.create(scratch, () => this.state().groups);
+  constructor(private readonly state: () => SentinelState) {
     this.spawn();
   }
 
@@ -84,22 +89,43 @@ export class Sentinel {
     return this.child?.pid;
   }
 
-  /** Recorded at once: the window in which an owner SIGKILL could leak a new group stays microseconds wide. */
+  /**
+   * Whether the sentinel process still lives, known synchronously: a non-blocking read on our
+   * end of its stdin socket says EAGAIN while it holds the other end and EOF once it died —
+   * before Node has reaped it or emitted its exit event (~6 µs, no /proc read).
+   */
+  isAlive(): boolean {
+    const child = this.child;
+    if (child === undefined) return false;
+    const fd = (child.stdin as unknown as { _handle?: { fd?: unknown } } | null)?._handle?.fd;
+    if (typeof fd !== "number" || fd < 0) return child.exitCode === null && child.signalCode === null;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return readSync(fd, probe, 0, 1, null) !== 0; // it never writes: 0 bytes is EOF
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === "EAGAIN";
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
+  /** Replaces a dead sentinel now, so the spawn that follows is covered. */
+  ensure(): void {
+    if (!this.stopped && !this.isAlive()) this.spawn();
+  }
+
+  /** A group registered through the pipe (only where the owner has no ledger file). */
   register(pgid: number): void {
-    if (this.ledger !== undefined) this.ledger.add(pgid);
-    else this.send(`${this.takeDeferred()}+${pgid}\n`);
+    this.send(`${this.takeDeferred()}+${pgid}\n`);
   }
 
   /**
-   * Without a ledger, deferred and batched: each write wakes the sentinel (a context switch, ~80 µs on a busy
+   * Deferred and batched: each write wakes the sentinel (a context switch, ~80 µs on a busy
    * 2-core machine), and back-to-back runs would pay it twice. A stale registration for a few
    * ms is harmless: a pgid is only reused after the pid space wraps.
    */
   unregister(pgid: number): void {
-    if (this.ledger !== undefined) {
-      this.ledger.remove(pgid);
-      return;
-    }
     this.deferred += `-${pgid}\n`;
     if (this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => this.send(this.takeDeferred()), UNREGISTER_BATCH_MS);
@@ -129,6 +155,7 @@ export class Sentinel {
     this.child?.stdin?.end();
   }
 
+  /** A small write to a fresh socket goes out synchronously (libuv tries the write at once). */
   private send(line: string): void {
     if (line === "") return;
     const stdin = this.child?.stdin;
@@ -136,30 +163,33 @@ export class Sentinel {
   }
 
   private spawn(): void {
+    const { cgroupDir, scratch, pipeGroups } = this.state();
     let child: ChildProcess;
     try {
-      child = spawn("/bin/sh", ["-c", SCRIPT, "", this.scratch ?? ""], {
+      child = spawn("/bin/sh", ["-c", SCRIPT, cgroupDir, scratch ?? ""], {
         detached: true,
         stdio: ["pipe", "ignore", "ignore"],
         env: { PATH: SYSTEM_PATH },
         cwd: "/",
       });
     } catch {
+      this.child = undefined;
       return; // no /bin/sh: the exit sweep still covers orderly exits
     }
+    const previous = this.child;
+    this.child = child;
+    // The dead one's socket: ours to close (its exit event may never matter any more).
+    if (previous !== undefined && previous !== child) previous.stdin?.destroy();
     child.on("error", () => {});
     child.stdin?.on("error", () => {});
     child.once("exit", () => {
-      if (this.child === child) this.child = undefined;
-      // Killed while we live: start a new one so owner death stays covered.
-      if (!this.stopped) this.spawn();
+      // Killed while we live and not replaced yet: start a new one so owner death stays covered.
+      if (this.child === child && !this.stopped) this.spawn();
     });
     child.unref();
     (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
-    this.child = child;
-    const { cgroupDir, groups } = this.state();
-    if (cgroupDir !== "") this.setCgroup(cgroupDir);
+    if (child.pid === undefined) return; // spawn failed (reported on 'error'): nothing to replay into
     // A ledger outlives a respawn (same file); only pipe registrations must be replayed.
-    if (this.ledger === undefined) for (const pgid of groups) this.register(pgid);
+    for (const pgid of pipeGroups) this.register(pgid);
   }
 }

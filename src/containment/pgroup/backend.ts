@@ -4,11 +4,13 @@
  * descendant. Documented hole: a descendant that calls setsid()/setpgid() leaves the group
  * and escapes teardown. The cgroup v2 backend has no such hole.
  *
- * Every live pgid is registered with the owner (exit sweep + sentinel), so even an owner that
- * is SIGKILLed takes its groups down with it.
+ * Every live pgid is registered with the owner (exit sweep + sentinels) before its leader may
+ * run the target (the launch gate), so even an owner that is SIGKILLed at any moment takes
+ * its groups down with it.
  */
 import type { SpawnOptions } from "node:child_process";
 import type { Container, ContainerStats, ContainmentBackend, Placement, SpawnPlan } from "../container.js";
+import { launcherPlan } from "../launcher.js";
 import { owner } from "../owner/registry.js";
 import { pollUntil } from "../poll.js";
 import { liveMembersOfGroups } from "../proc.js";
@@ -19,11 +21,17 @@ export class ProcessGroupContainer implements Container {
 
   constructor(private readonly parent: ProcessGroupContainer | undefined) {}
 
+  /**
+   * The guards exist before the leader does; the leader is a gated launcher (gate.ts), so it
+   * runs the target only once `adopt()` registered its group.
+   */
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
-    return { file, args, options: { ...options, detached: true } };
+    owner.guard();
+    return launcherPlan({ gate: true }, file, args, { ...options, detached: true });
   }
 
   placement(): Placement {
+    owner.guard(); // the native path: guards before the leader too
     return { kind: "new-session" }; // setsid, as detached: true does for Node's spawn
   }
 

@@ -1,10 +1,12 @@
 /**
- * The cgroup launcher: `/bin/sh` writes its own pid into the container's `cgroup.procs` and
- * then `exec`s the target, so the target keeps the pid and is inside the cgroup before its
- * first instruction. Everything is passed positionally ($0 = the cgroup dir, "$@" = the
- * command), never interpolated into the script. If the join fails the target never runs.
+ * The launcher: a `/bin/sh` that prepares the leader and then `exec`s the target, so the
+ * target keeps the pid. Under cgroup v2 it first writes its own pid into the container's
+ * `cgroup.procs`, so the target is inside the cgroup before its first instruction; under both
+ * mechanisms it then waits at the gate (gate.ts) until the owner registered it. Everything is
+ * passed positionally ($0 = the cgroup dir, "$@" = the command), never interpolated into the
+ * script. If the join or the gate fails the target never runs.
  *
- * Privilege drop: Node would apply uid/gid before exec'ing the launcher, which then could not
+ * Privilege drop (cgroup v2): Node would apply uid/gid before exec'ing the launcher, which then could not
  * write the root-owned cgroup.procs. So we join first and drop after, with util-linux
  * `setpriv` from a fixed system directory.
  *
@@ -19,14 +21,15 @@
  */
 import type { SpawnOptions } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import type { SpawnPlan } from "../container.js";
+import type { SpawnPlan } from "./container.js";
+import { GATE_FD, GATE_STEP, GATE_VARIABLE, GATED_EXEC, withGate } from "./gate.js";
 
 const JOIN = 'echo $$ > "$0/cgroup.procs"';
 
 const SETPRIV_CANDIDATES = ["/usr/bin/setpriv", "/bin/setpriv"];
 const ENV_CANDIDATES = ["/usr/bin/env", "/bin/env"];
-/** Variables dash rewrites whatever the environment said, and that the script can put back. */
-const RESTORED_BY_SCRIPT = ["PWD", "IFS", "PPID", "OPTIND"] as const;
+/** Variables dash rewrites whatever the environment said (or the gate's `read` sets), and that the script can put back. */
+const RESTORED_BY_SCRIPT = ["PWD", "IFS", "PPID", "OPTIND", GATE_VARIABLE] as const;
 const SHELL_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const found = new Map<string, string | null>();
@@ -77,40 +80,50 @@ function viaEnvHelper(env: NodeJS.ProcessEnv): { names: string[]; assignments: s
   return { names, assignments };
 }
 
-/** The join, then the shell-rewritten variables put back from positional values, then exec. */
-function script(env: NodeJS.ProcessEnv): { text: string; values: string[] } {
-  const steps = [JOIN];
+/** What the launcher does before the exec: join a cgroup (its directory), wait at the gate. */
+export interface LauncherSteps {
+  readonly join?: string;
+  readonly gate: boolean;
+}
+
+/** The join, the gate, then the shell-rewritten variables put back from positional values, then exec. */
+function script(steps: LauncherSteps, env: NodeJS.ProcessEnv): { text: string; values: string[] } {
+  const parts: string[] = [];
+  if (steps.join !== undefined) parts.push(JOIN);
+  if (steps.gate) parts.push(GATE_STEP);
   const values: string[] = [];
-  if (env.PWD === undefined) steps.push("unset PWD"); // dash exported one of its own
+  if (env.PWD === undefined) parts.push("unset PWD"); // dash exported one of its own
   for (const name of RESTORED_BY_SCRIPT) {
     const value = env[name];
     if (value === undefined || !restorable(name, String(value))) continue;
-    steps.push(`${name}=$1`, `export ${name}`, "shift");
+    parts.push(`${name}=$1`, `export ${name}`, "shift");
     values.push(String(value));
   }
-  steps.push('exec "$@"');
-  return { text: steps.join(" && "), values };
+  parts.push(steps.gate ? GATED_EXEC : 'exec "$@"');
+  return { text: parts.join(" && "), values };
 }
 
+/** $0 of a launcher that joins no cgroup: only a name for `ps`. */
+const LAUNCHER_NAME = "processkit-launcher";
+
 export function launcherPlan(
-  dir: string,
+  steps: LauncherSteps,
   file: string,
   args: readonly string[],
   options: SpawnOptions,
 ): SpawnPlan {
-  const { uid, gid, argv0: _argv0, ...rest } = options; // argv0 cannot be honoured through sh
+  const { argv0: _argv0, ...rest } = options; // argv0 cannot be honoured through sh
   const env = options.env ?? process.env; // what Node would give the target without us
   const target = [file, ...args];
 
   const unsafe = viaEnvHelper(env);
   if (unsafe.names.length > 0) {
     const envPath = findFixed(ENV_CANDIDATES);
-    if (envPath === null)
-      throw new Error("env(1) is required to pass these variables through the cgroup launcher");
+    if (envPath === null) throw new Error("env(1) is required to pass these variables through the launcher");
     // env(1) takes every leading NAME=VALUE as an assignment, so the program path must not look like one.
     if (file.includes("=")) {
       throw new Error(
-        `cannot pass ${unsafe.names.length} variable(s) through the cgroup launcher to a program path containing '='`,
+        `cannot pass ${unsafe.names.length} variable(s) through the launcher to a program path containing '='`,
       );
     }
     target.unshift(envPath, ...unsafe.assignments);
@@ -119,7 +132,12 @@ export function launcherPlan(
     for (const name of unsafe.names) delete forShell[name];
     rest.env = forShell;
   }
-  if (uid !== undefined || gid !== undefined) {
+  // Joining a root-owned cgroup.procs needs our privileges: drop them after the join. Without
+  // a join Node drops them before the launcher starts, which is simpler and needs no setpriv.
+  const { uid, gid } = rest;
+  if (steps.join !== undefined && (uid !== undefined || gid !== undefined)) {
+    delete rest.uid;
+    delete rest.gid;
     const setpriv = findSetpriv();
     if (setpriv === null) throw new Error("setpriv is required to drop privileges inside a cgroup");
     const drop = [setpriv];
@@ -128,6 +146,12 @@ export function launcherPlan(
     drop.push("--clear-groups", "--");
     target.unshift(...drop);
   }
-  const { text, values } = script(env);
-  return { file: "/bin/sh", args: ["-c", text, dir, ...values, ...target], options: rest };
+  if (steps.gate) rest.stdio = withGate(rest.stdio);
+  const { text, values } = script(steps, env);
+  return {
+    file: "/bin/sh",
+    args: ["-c", text, steps.join ?? LAUNCHER_NAME, ...values, ...target],
+    options: rest,
+    ...(steps.gate ? { gate: GATE_FD } : {}),
+  };
 }

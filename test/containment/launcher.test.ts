@@ -1,27 +1,31 @@
 /**
- * The cgroup launcher: `/bin/sh` joins the container, then execs the target — same pid, argv
- * passed positionally (never interpolated), uid/gid dropped by setpriv after the join, argv0
- * not honoured (documented). If the join fails the target never runs.
+ * The launcher: `/bin/sh` joins the container (cgroup v2), waits at the gate, then execs the
+ * target — same pid, argv passed positionally (never interpolated), uid/gid dropped by
+ * setpriv after the join, argv0 not honoured (documented). If the join fails, or the gate
+ * reaches EOF (the owner died before registering the leader), the target never runs.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CgroupBackend } from "../../../src/containment/cgroup/backend.js";
-import { CgroupContainer } from "../../../src/containment/cgroup/container.js";
-import { findSetpriv, launcherPlan } from "../../../src/containment/cgroup/launcher.js";
-import { locateCgroup } from "../../../src/containment/cgroup/locate.js";
-import { Command, JobRunner, SpawnError } from "../../../src/index.js";
-import { spawnPath } from "../../../src/process/native/spawn-path.js";
-import { track } from "../support.js";
+import { CgroupBackend } from "../../src/containment/cgroup/backend.js";
+import { CgroupContainer } from "../../src/containment/cgroup/container.js";
+import { findSetpriv, launcherPlan } from "../../src/containment/launcher.js";
+import { locateCgroup } from "../../src/containment/cgroup/locate.js";
+import { Command, JobRunner, SpawnError } from "../../src/index.js";
+import { spawnPath } from "../../src/process/native/spawn-path.js";
+import { track } from "./support.js";
+
+/** The steps of a cgroup launcher without the gate: what these unit tests look at. */
+const J = { join: "/cg/c1", gate: false } as const;
 
 const tmp = mkdtempSync(join(tmpdir(), "processkit-launcher-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("launcherPlan", () => {
   it("passes the cgroup dir as $0 and the command as positional arguments", () => {
-    const plan = launcherPlan("/cg/c1", "/bin/echo", ["a b", "$(touch x)", "'"], {
+    const plan = launcherPlan(J, "/bin/echo", ["a b", "$(touch x)", "'"], {
       cwd: "/",
       argv0: "fake",
       env: { PATH: "/bin" },
@@ -41,7 +45,7 @@ describe("launcherPlan", () => {
   });
 
   it("puts back what dash rewrites (PWD, IFS, PPID, a numeric OPTIND) from positional values", () => {
-    const plan = launcherPlan("/cg/c1", "/bin/true", [], {
+    const plan = launcherPlan(J, "/bin/true", [], {
       env: { PWD: "/stale; rm -rf /", IFS: ":", OPTIND: "3" },
     });
     expect(plan.args).toEqual([
@@ -57,7 +61,7 @@ describe("launcherPlan", () => {
   });
 
   it("hands what a shell cannot hold to env(1): non-identifier names, a non-numeric OPTIND", () => {
-    const plan = launcherPlan("/cg/c1", "/bin/true", ["x"], { env: { "A-B": "1", OPTIND: "x", PWD: "/" } });
+    const plan = launcherPlan(J, "/bin/true", ["x"], { env: { "A-B": "1", OPTIND: "x", PWD: "/" } });
     expect(plan.args.slice(4)).toEqual([
       expect.stringMatching(/^\/(usr\/)?bin\/env$/),
       "A-B=1",
@@ -65,13 +69,13 @@ describe("launcherPlan", () => {
       "/bin/true",
       "x",
     ]);
-    expect(() => launcherPlan("/cg/c1", "/opt/a=b/x", [], { env: { "A-B": "1" } })).toThrow(/'='/);
+    expect(() => launcherPlan(J, "/opt/a=b/x", [], { env: { "A-B": "1" } })).toThrow(/'='/);
   });
 
   it.runIf(findSetpriv() !== null)(
     "uid/gid: join first, then drop with setpriv from a fixed system directory",
     () => {
-      const plan = launcherPlan("/cg/c1", "/bin/id", ["-u"], { uid: 65534, gid: 65534, env: {} });
+      const plan = launcherPlan(J, "/bin/id", ["-u"], { uid: 65534, gid: 65534, env: {} });
       expect(plan.options).toEqual({ env: {} });
       expect(plan.args.slice(3)).toEqual([
         findSetpriv(),
@@ -89,7 +93,7 @@ describe("launcherPlan", () => {
 
 describe.runIf(locateCgroup().ok)("launching through the launcher (this host)", () => {
   async function run(dir: string, file: string, args: string[], options = {}) {
-    const plan = launcherPlan(dir, file, args, { stdio: ["pipe", "pipe", "pipe"], ...options });
+    const plan = launcherPlan({ join: dir, gate: false }, file, args, { stdio: ["pipe", "pipe", "pipe"], ...options });
     const child = spawn(plan.file, plan.args, plan.options);
     track(child.pid as number);
     let stdout = "";
