@@ -23,7 +23,7 @@ export type { LineHandler, OutputMode, OverflowPolicy } from "./command/output-o
 export type { StdinSource } from "./command/stdin-source.js";
 export type { StreamSelector, StreamTargetOptions } from "./command/stream-options.js";
 export { cmd } from "./command/template.js";
-export { type HostContainment, hostContainment } from "./containment/host.js";
+export { type HostContainment, hostContainment, type ParentDeath } from "./containment/host.js";
 export type { ContainerStats, Mechanism } from "./containment/mechanism.js";
 export {
   CancelledError,

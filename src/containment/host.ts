@@ -12,6 +12,14 @@ import { locateCgroup } from "./cgroup/locate.js";
 import type { Mechanism } from "./mechanism.js";
 import { requestedMechanism } from "./select.js";
 
+/** What an owner's abrupt death takes down (see `HostContainment.parentDeath`). */
+export type ParentDeath =
+  | "whole-tree"
+  | "process-group"
+  | "none"
+  /** @deprecated Renamed "process-group" (never reported; accepted in the type until the next release). */
+  | "direct-child";
+
 export interface HostContainment {
   readonly mechanism: Mechanism;
   /** The cgroup our owner cgroups are created in (cgroup v2 only). */
@@ -19,10 +27,12 @@ export interface HostContainment {
   /**
    * What is torn down if this process dies abruptly (even SIGKILL):
    * "whole-tree" — every descendant (cgroup v2 + sentinel);
-   * "direct-child" — each child's process group, but not descendants that left it with setsid;
+   * "process-group" — every registered process group, but not descendants that left theirs with setsid;
    * "none" — only orderly exits are covered (no /bin/sh for the sentinel).
+   * "direct-child" is the 0.1.0 name of "process-group": still in the type for one release so
+   * comparisons against it compile, never reported.
    */
-  readonly parentDeath: "whole-tree" | "direct-child" | "none";
+  readonly parentDeath: ParentDeath;
   readonly limits: Readonly<Record<LimitKind, boolean>>;
   /** "native": the clone3 core spawns (no launcher, cost flat in our memory); "node": Node's spawn. */
   readonly spawn: "native" | "node";
@@ -66,7 +76,7 @@ export function hostContainment(): HostContainment {
     sentinel = false;
     reasons.push("no /bin/sh: no owner-death sentinel, only orderly exits are covered");
   }
-  const parentDeath = !sentinel ? "none" : mechanism === "cgroup-v2" ? "whole-tree" : "direct-child";
+  const parentDeath: ParentDeath = !sentinel ? "none" : mechanism === "cgroup-v2" ? "whole-tree" : "process-group";
 
   const limits: Record<LimitKind, boolean> =
     mechanism === "cgroup-v2" && located.ok

@@ -10,7 +10,7 @@ describe("processkit doctor", () => {
     expect(r.stdout.trim().split("\n")).toHaveLength(1);
     const doc = JSON.parse(r.stdout);
     expect(doc.mechanism).toBe(HAS_CGROUP ? "cgroup-v2" : "process-group");
-    expect(["whole-tree", "direct-child", "none"]).toContain(doc.parentDeath);
+    expect(["whole-tree", "process-group", "none"]).toContain(doc.parentDeath);
     expect(Object.keys(doc.limits).sort()).toEqual(["cpuQuota", "maxProcesses", "memoryMax"]);
     expect(Array.isArray(doc.reasons)).toBe(true);
     expect(typeof doc.cgroup2.writable).toBe("boolean");
@@ -33,7 +33,7 @@ describe("processkit doctor", () => {
     expect(doc).toMatchObject({
       mechanism: "process-group",
       forced: "process-group",
-      parentDeath: "direct-child",
+      parentDeath: "process-group",
     });
     expect(doc.reasons.join(" ")).toMatch(/forced by PROCESSKIT_MECHANISM/);
     const human = await cli(["doctor"], { mechanism: "process-group" });

@@ -38,12 +38,12 @@ describe("hostContainment()", () => {
     expect(host.reasons.some((r) => r.includes("setsid"))).toBe(false);
   });
 
-  it("forced process groups: reported as such, with the setsid hole and direct-child parent death", async () => {
+  it("forced process groups: reported as such, with the setsid hole and process-group parent death", async () => {
     process.env.PROCESSKIT_MECHANISM = "process-group";
     const host = hostContainment();
     expect(host.mechanism).toBe("process-group");
     expect(host.cgroupPath).toBeUndefined();
-    expect(host.parentDeath).toBe("direct-child");
+    expect(host.parentDeath).toBe("process-group");
     expect(host.limits).toEqual({ memoryMax: false, maxProcesses: false, cpuQuota: false });
     expect(host.reasons.join("\n")).toMatch(/PROCESSKIT_MECHANISM/);
     expect(host.reasons.join("\n")).toMatch(/setsid/);

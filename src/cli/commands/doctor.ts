@@ -37,7 +37,9 @@ const MECHANISM_TEXT: Readonly<Record<string, string>> = {
 
 const DEATH_TEXT: Readonly<Record<HostContainment["parentDeath"], string>> = {
   "whole-tree": "whole-tree: if processkit dies, even by SIGKILL, everything it started is killed",
-  "direct-child": "direct-child: if processkit dies, even by SIGKILL, each child's process group is killed",
+  "process-group": "process-group: if processkit dies, even by SIGKILL, each child's process group is killed",
+  // The 0.1.0 name (never reported any more); kept while the type still accepts it.
+  "direct-child": "process-group: if processkit dies, even by SIGKILL, each child's process group is killed",
   none: "none: children are only torn down when processkit exits in an orderly way",
 };
 

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { openGate } from "../../../src/containment/gate.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CgroupBackend } from "../../../src/containment/cgroup/backend.js";
 import type { CgroupContainer } from "../../../src/containment/cgroup/container.js";
@@ -21,6 +22,7 @@ function launch(container: CgroupContainer, script: string): ChildProcess {
   const child = spawn(plan.file, plan.args, plan.options);
   track(child.pid as number);
   container.adopt(child.pid as number);
+  openGate(child); // registered: the launcher may run the target
   // What ChildDriver does: once Node reaped the leader, its pid is no longer ours.
   child.once("exit", () => container.reaped(child.pid as number));
   return child;

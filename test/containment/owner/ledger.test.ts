@@ -71,7 +71,7 @@ describe("GroupLedger", () => {
     const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
     expect(out.status).toBe(0);
     const name = out.stdout.trim();
-    expect(name).toMatch(/^processkit-\d+-0-\w{6}$/); // positive control: it existed while the owner lived
+    expect(name).toMatch(/^processkit-\d+-0-[0-9a-f]{12}$/); // positive control: it existed while the owner lived
     const path = `${(await import("node:os")).tmpdir()}/${name}`;
     const deadline = Date.now() + 5_000;
     while (existsSync(path) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

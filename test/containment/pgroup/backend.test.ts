@@ -4,6 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { openGate } from "../../../src/containment/gate.js";
 import { describe, expect, it } from "vitest";
 import { owner } from "../../../src/containment/owner/registry.js";
 import { ProcessGroupBackend } from "../../../src/containment/pgroup/backend.js";
@@ -11,14 +12,18 @@ import { isAlive } from "../../helpers/procs.js";
 import { eventually, stat, track } from "../support.js";
 
 describe("ProcessGroupBackend", () => {
-  it("plans a detached (session + group leader) spawn and keeps the program and argv as given", () => {
+  it("plans a detached (session + group leader) gated launcher that keeps the program and argv as given", () => {
     const container = new ProcessGroupBackend().createContainer();
-    const plan = container.plan("/bin/echo", ["a b", "$(x)"], { stdio: "ignore" });
+    const plan = container.plan("/bin/echo", ["a b", "$(x)"], { stdio: "ignore", env: { PATH: "/bin" } });
     expect(plan).toEqual({
-      file: "/bin/echo",
-      args: ["a b", "$(x)"],
-      options: { stdio: "ignore", detached: true },
+      file: "/bin/sh",
+      args: ["-c", 'read -r PROCESSKIT_GATE <&3 && unset PWD && exec "$@" 3<&-', "processkit-launcher", "/bin/echo", "a b", "$(x)"],
+      options: { stdio: ["ignore", "ignore", "ignore", "pipe"], env: { PATH: "/bin" }, detached: true },
+      gate: 3,
     });
+    // The guards exist before the first leader does.
+    expect(owner.sentinelPids).toHaveLength(2);
+    expect(owner.scratch()).not.toBeNull();
   });
 
   it("adopt registers the group with the owner; kill(-pgid) reaches the whole group", async () => {
@@ -28,6 +33,7 @@ describe("ProcessGroupBackend", () => {
     const pid = child.pid as number;
     track(pid);
     container.adopt(pid);
+    openGate(child); // registered: the launcher may run the target
     expect(stat(pid)?.pgrp).toBe(pid);
     expect(owner.registeredGroups.has(pid)).toBe(true);
     expect(owner.sentinelPid).toBeGreaterThan(0);
@@ -56,6 +62,7 @@ describe("ProcessGroupBackend", () => {
     const pid = child.pid as number;
     track(pid);
     container.adopt(pid);
+    openGate(child); // registered: the launcher may run the target
     expect(owner.registeredGroups.has(pid)).toBe(true);
     container.release();
     await once(child, "exit"); // Node reaped the only member: the pgid is free
@@ -69,6 +76,7 @@ describe("ProcessGroupContainer nesting (a ProcessGroup's runs)", () => {
     const child = spawn(plan.file, plan.args, plan.options);
     track(child.pid as number);
     container.adopt(child.pid as number);
+    openGate(child); // registered: the launcher may run the target
     return child;
   }
 

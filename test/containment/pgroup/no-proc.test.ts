@@ -5,6 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { openGate } from "../../../src/containment/gate.js";
 import { describe, expect, it, vi } from "vitest";
 import { track } from "../support.js";
 
@@ -40,6 +41,7 @@ describe("process groups without /proc", () => {
     const pid = child.pid as number;
     track(pid);
     container.adopt(pid);
+    openGate(child); // registered: the launcher may run the target
     await once(child.stdout as NodeJS.ReadableStream, "data"); // TERM is ignored from here on
 
     container.signal("SIGTERM"); // ignored
