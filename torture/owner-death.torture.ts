@@ -1,0 +1,288 @@
+/**
+ * Part 1, the owner-death matrix: {cgroup v2, process group} × {SIGKILL, SIGTERM, uncaught
+ * exception, process.exit} × kill moments {0, 1, 5, 20, 50 ms after the owner's first child —
+ * the launcher — is visible in /proc} × {idle, CPU hogs} × {library, CLI owner}, plus
+ * "sentinel killed, then owner" and "every sentinel killed, then a new run, then owner".
+ * After each trial: no process of the tree survives (under process groups the setsid member
+ * is the documented exception), no scratch or cgroup directory of the owner is left.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { FULL, SEED, trials } from "./support/level.js";
+import { DIST, type OwnerKind, ownerArgs, removeScripts } from "./support/owners.js";
+import {
+  ChildWatch,
+  eventually,
+  isAlive,
+  killAll,
+  lastPid,
+  processesWith,
+  sleep,
+  spinUntil,
+} from "./support/procs.js";
+import { printTable } from "./support/table.js";
+
+type Ending = "SIGKILL" | "SIGTERM" | "throw" | "exit";
+type Mechanism = "cgroup-v2" | "process-group";
+const DELAYS = [0, 1, 5, 20, 50] as const;
+
+const { locateCgroup } = (await import(join(DIST, "containment/cgroup/locate.js"))) as {
+  locateCgroup(): { ok: true; path: string } | { ok: false; reason: string };
+};
+const { JobRunner } = (await import(join(DIST, "index.js"))) as typeof import("../src/index.js");
+
+async function usable(mechanism: Mechanism): Promise<boolean> {
+  try {
+    await new JobRunner({ mechanism }).ready();
+    return true;
+  } catch {
+    return false;
+  }
+}
+const MECHANISMS = (["cgroup-v2", "process-group"] as const).filter((m) => m !== "cgroup-v2" || locateCgroup().ok);
+const AVAILABLE: Mechanism[] = [];
+for (const m of MECHANISMS) if (await usable(m)) AVAILABLE.push(m);
+
+interface Outcome {
+  survivors: number;
+  setsidSurvivors: number;
+  leakedDirs: string[];
+  sentinelsLeft: number;
+  error?: string;
+}
+
+let counter = 0;
+
+/** The leader through its execs: the launcher and the tree's shell carry `tok-<id>`, then it becomes `sleep 1000.<id>`. */
+function leaderArgv(id: string): string[] {
+  return [`\x00tok-${id}\x00`, `\x001000.${id}\x00`];
+}
+const failures: string[] = [];
+
+function ownerDirs(ownerPid: number): string[] {
+  const prefix = `processkit-${ownerPid}-`;
+  const out: string[] = [];
+  const roots = [tmpdir()];
+  const located = locateCgroup();
+  if (located.ok) roots.push(located.path);
+  for (const root of roots) {
+    try {
+      for (const name of readdirSync(root)) if (name.startsWith(prefix)) out.push(join(root, name));
+    } catch {
+      // unreadable root: nothing of ours there
+    }
+  }
+  return out;
+}
+
+/** Removes what a failed trial left, so the next one starts clean (cgroups depth-first, after a kill). */
+function removeLeftovers(dirs: readonly string[]): void {
+  const removeCgroup = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }))
+      if (entry.isDirectory()) removeCgroup(join(dir, entry.name));
+    try {
+      rmSync(dir, { recursive: false, force: true });
+    } catch {
+      // still populated: reported already
+    }
+  };
+  for (const dir of dirs) {
+    if (dir.startsWith(tmpdir())) rmSync(dir, { recursive: true, force: true });
+    else {
+      try {
+        writeFileSync(join(dir, "cgroup.kill"), "1");
+      } catch {
+        // gone
+      }
+      try {
+        removeCgroup(dir);
+      } catch {
+        // gone
+      }
+    }
+  }
+}
+
+const stderrOf = new WeakMap<ChildProcess, string[]>();
+
+function startOwner(kind: OwnerKind, mechanism: Mechanism, ending: Ending, token: string): ChildProcess {
+  const owner = spawn(process.execPath, ownerArgs(kind, token), {
+    env: { ...process.env, PROCESSKIT_MECHANISM: mechanism, TORTURE_ENDING: ending },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const chunks: string[] = [];
+  stderrOf.set(owner, chunks);
+  owner.stderr?.on("data", (chunk: Buffer) => {
+    if (chunks.length < 20) chunks.push(chunk.toString());
+  });
+  return owner;
+}
+
+/** The owner's stderr, for a trial that went wrong (the expected "throw" stack is not an error). */
+function stderrText(owner: ChildProcess): string {
+  return (stderrOf.get(owner) ?? []).join("").slice(-400);
+}
+
+function end(owner: ChildProcess, ending: Ending): void {
+  try {
+    process.kill(owner.pid as number, ending === "SIGKILL" || ending === "SIGTERM" ? ending : "SIGUSR2");
+  } catch {
+    // already gone
+  }
+}
+
+/** After the owner is gone: wait for its sentinels, then count what is left of the trees `ids`. */
+async function judge(owner: ChildProcess, exited: Promise<unknown>, ids: readonly string[]): Promise<Outcome> {
+  const pid = owner.pid as number;
+  const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
+  if (!gone) {
+    killAll([pid]);
+    await exited;
+  }
+  const sentinelMark = `processkit-${pid}-`;
+  await eventually(() => processesWith(sentinelMark).length === 0, 15_000);
+  const sentinelsLeft = processesWith(sentinelMark);
+  // Whole argv words (NUL-terminated): id 12 must not match id 120.
+  const treeOf = () =>
+    ids.flatMap((id) => [...processesWith(`\x001000.${id}\x00`), ...processesWith(`\x00tok-${id}\x00`)]);
+  await eventually(() => treeOf().length === 0, 2_000);
+  const survivors = treeOf();
+  const setsid = ids.flatMap((id) => processesWith(`\x001001.${id}\x00`));
+  const leakedDirs = ownerDirs(pid).filter((d) => existsSync(d));
+  killAll([...survivors, ...setsid, ...sentinelsLeft]);
+  removeLeftovers(leakedDirs);
+  return {
+    survivors: survivors.length,
+    setsidSurvivors: setsid.length,
+    leakedDirs,
+    sentinelsLeft: sentinelsLeft.length,
+    ...(gone ? {} : { error: "owner did not end" }),
+  };
+}
+
+async function trial(kind: OwnerKind, mechanism: Mechanism, ending: Ending, delay: number): Promise<Outcome> {
+  const id = `${process.pid}${++counter}`;
+  const owner = startOwner(kind, mechanism, ending, `tok-${id}`);
+  const exited = new Promise((resolve) => owner.once("exit", resolve));
+  const watch = new ChildWatch(owner.pid as number);
+  const seen = watch.waitFor(leaderArgv(id), 20_000);
+  if (seen === undefined) {
+    killAll([owner.pid as number]);
+    const outcome = await judge(owner, exited, [id]);
+    return { ...outcome, error: `no child appeared: ${stderrText(owner)}` };
+  }
+  spinUntil(seen.at, delay);
+  end(owner, ending);
+  return judge(owner, exited, [id]);
+}
+
+/** The tree is fully up (every member visible) and the owner's sentinels are known. */
+async function treeUp(id: string, ownerPid: number): Promise<number[]> {
+  await eventually(
+    () => processesWith(`\x001000.${id}\x00`).length >= 3 && processesWith(`\x001001.${id}\x00`).length >= 1,
+    20_000,
+  );
+  await eventually(() => processesWith(`processkit-${ownerPid}-`).length >= 2, 5_000);
+  return processesWith(`processkit-${ownerPid}-`);
+}
+
+/** "sentinel killed, then owner": one sentinel SIGKILLed, the owner `delay` ms later, before any respawn. */
+async function sentinelTrial(mechanism: Mechanism, delay: number, all: boolean): Promise<Outcome> {
+  const id = `${process.pid}${++counter}`;
+  const owner = startOwner("library", mechanism, "SIGKILL", `tok-${id}`);
+  const exited = new Promise((resolve) => owner.once("exit", resolve));
+  const sentinels = await treeUp(id, owner.pid as number);
+  if (!all) {
+    const first = sentinels.slice(0, 1);
+    killAll(first);
+    spinUntil(process.hrtime.bigint(), delay);
+    end(owner, "SIGKILL");
+    return judge(owner, exited, [id]);
+  }
+  // Every sentinel dead (gone from /proc's point of view), then a new run: the owner must
+  // replace them before that run's leader exists.
+  killAll(sentinels);
+  await eventually(() => sentinels.every((pid) => !isAlive(pid)), 5_000);
+  // From the newest pid on: walking every pid since the owner started would miss a short-lived argv.
+  const watch = new ChildWatch(owner.pid as number, lastPid() + 1);
+  process.kill(owner.pid as number, "SIGUSR1");
+  const seen = watch.waitFor(leaderArgv(`${id}0`), 20_000);
+  if (seen !== undefined) spinUntil(seen.at, delay);
+  end(owner, "SIGKILL");
+  const outcome = await judge(owner, exited, [id, `${id}0`]);
+  return seen === undefined ? { ...outcome, error: `no second child: ${stderrText(owner)}` } : outcome;
+}
+
+function startHogs(): ChildProcess[] {
+  return [0, 1].map(() => spawn("/bin/sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+}
+
+const rows: Array<Array<string | number>> = [];
+afterAll(() => {
+  removeScripts();
+  printTable(
+    `owner-death matrix (${FULL ? "full" : "reduced"} run, seed ${SEED})`,
+    ["mechanism", "owner", "load", "ending", "delay ms", "trials", "surviving trees", "setsid left", "leaked dirs", "errors"],
+    rows,
+  );
+  if (failures.length > 0) console.log(`owner-death failures (seed ${SEED}):\n  ${failures.join("\n  ")}`);
+});
+
+function record(cell: string[], outcomes: Outcome[], mechanism: Mechanism): void {
+  const trees = outcomes.filter((o) => o.survivors > 0 || (mechanism === "cgroup-v2" && o.setsidSurvivors > 0)).length;
+  const setsid = outcomes.filter((o) => o.setsidSurvivors > 0).length;
+  const leaked = outcomes.reduce((n, o) => n + o.leakedDirs.length + o.sentinelsLeft, 0);
+  const errors = outcomes.filter((o) => o.error !== undefined).length;
+  rows.push([...cell, outcomes.length, trees, setsid, leaked, errors]);
+  for (const o of outcomes) {
+    if (o.survivors > 0 || (mechanism === "cgroup-v2" && o.setsidSurvivors > 0) || o.leakedDirs.length > 0 || o.sentinelsLeft > 0 || o.error)
+      failures.push(`${cell.join(" ")}: ${JSON.stringify(o)}`);
+  }
+}
+
+/** Trial counts per cell: ≥ 300 SIGKILL trials per mechanism at 0–5 ms in a full run (25 × 3 delays × 2 owners × 2 loads). */
+function count(ending: Ending, delay: number): number {
+  if (ending === "SIGKILL") return delay <= 5 ? trials(25, 1) : trials(5, 0);
+  return trials(3, delay === 1 ? 1 : 0);
+}
+
+describe.each(AVAILABLE)("owner death under %s", (mechanism) => {
+  for (const load of ["idle", "cpu hogs"] as const) {
+    it(`${load}: no tree survives, no directory is left`, async () => {
+      const hogs = load === "cpu hogs" ? startHogs() : [];
+      try {
+        for (const kind of ["library", "cli"] as const)
+          for (const ending of ["SIGKILL", "SIGTERM", "throw", "exit"] as const)
+            for (const delay of DELAYS) {
+              const n = count(ending, delay);
+              if (n === 0) continue;
+              const outcomes: Outcome[] = [];
+              for (let i = 0; i < n; i++) outcomes.push(await trial(kind, mechanism, ending, delay));
+              record([mechanism, kind, load, ending, String(delay)], outcomes, mechanism);
+            }
+      } finally {
+        killAll(hogs.map((h) => h.pid as number));
+      }
+      expect(failures.filter((f) => f.startsWith(`${mechanism} `))).toEqual([]);
+    }, 3_600_000);
+  }
+
+  it("a sentinel killed, then the owner; every sentinel killed, then a new run, then the owner", async () => {
+    for (const all of [false, true])
+      for (const delay of DELAYS) {
+        const n = trials(6, delay <= 1 ? Number(process.env.TORTURE_SENTINEL_TRIALS ?? 1) : 0);
+        if (n === 0) continue;
+        const outcomes: Outcome[] = [];
+        for (let i = 0; i < n; i++) outcomes.push(await sentinelTrial(mechanism, delay, all));
+        record(
+          [mechanism, "library", "idle", all ? "all sentinels, new run, SIGKILL" : "one sentinel, SIGKILL", String(delay)],
+          outcomes,
+          mechanism,
+        );
+      }
+    expect(failures.filter((f) => f.startsWith(`${mechanism} `))).toEqual([]);
+  }, 3_600_000);
+});

@@ -1,0 +1,130 @@
+/**
+ * /proc without helpers: who is alive, whose child is whom, which processes carry a trial's
+ * token in their argv. Busy-polling here (not pgrep, which takes milliseconds to start) is how
+ * the owner-death matrix sees the first child the moment its argv appears.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+export function stat(pid: number): { state: string; ppid: number; pgrp: number; session: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: f[0] ?? "", ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A zombie is dead: it runs nothing and holds nothing (this sandbox's PID 1 never reaps). */
+export function isAlive(pid: number): boolean {
+  const s = stat(pid)?.state;
+  return s !== undefined && s !== "Z" && s !== "X";
+}
+
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1");
+  } catch {
+    return "";
+  }
+}
+
+/** The most recently allocated pid (last field of /proc/loadavg). */
+export function lastPid(): number {
+  const fields = readFileSync("/proc/loadavg", "latin1").trim().split(" ");
+  return Number(fields[fields.length - 1]);
+}
+
+/** Every live pid whose argv contains `token`. */
+export function processesWith(token: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    if (cmdline(pid).includes(token) && isAlive(pid)) found.push(pid);
+  }
+  return found;
+}
+
+/**
+ * Watches the children of `parent` as they appear, by walking the pids allocated since the
+ * last look (no directory scan): `poll()` returns the first child whose argv contains one of the tokens,
+ * or undefined. A child is re-read until it exec's (its argv is Node's until then).
+ */
+export class ChildWatch {
+  private next: number;
+  private readonly children = new Set<number>();
+  readonly all = new Set<number>();
+
+  constructor(
+    private readonly parent: number,
+    from = parent + 1,
+  ) {
+    this.next = from;
+  }
+
+  poll(tokens: readonly string[]): number | undefined {
+    const last = lastPid();
+    // A pid-space wrap restarts low: walk from 300 (the kernel's floor after a wrap).
+    if (last < this.next - 1) this.next = 300;
+    for (; this.next <= last; this.next++) {
+      if (stat(this.next)?.ppid === this.parent) {
+        this.children.add(this.next);
+        this.all.add(this.next);
+      }
+    }
+    for (const pid of this.children) {
+      const argv = cmdline(pid);
+      if (tokens.some((token) => argv.includes(token))) return pid;
+      // An empty argv is a zombie — or a process in the middle of exec: only death removes it.
+      if (argv === "" && !isAlive(pid)) this.children.delete(pid);
+    }
+    return undefined;
+  }
+
+  /**
+   * Busy-polls until a child's argv carries one of `tokens` (the same pid goes through several
+   * argvs as it execs: give each); the moment it was seen (hrtime ns), or undefined.
+   */
+  waitFor(tokens: readonly string[], withinMs: number): { pid: number; at: bigint } | undefined {
+    const deadline = process.hrtime.bigint() + BigInt(withinMs) * 1_000_000n;
+    for (;;) {
+      const pid = this.poll(tokens);
+      const now = process.hrtime.bigint();
+      if (pid !== undefined) return { pid, at: now };
+      if (now > deadline) return undefined;
+    }
+  }
+}
+
+/** Busy-waits until `at + ms` (hrtime ns): sub-millisecond kill moments. */
+export function spinUntil(at: bigint, ms: number): void {
+  const until = at + BigInt(Math.round(ms * 1_000_000));
+  while (process.hrtime.bigint() < until) {
+    // spin
+  }
+}
+
+export async function sleep(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `check` every 10 ms for up to `withinMs`; its last answer. */
+export async function eventually(check: () => boolean, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await sleep(10);
+  }
+  return check();
+}
+
+export function killAll(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
