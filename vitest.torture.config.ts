@@ -9,6 +9,8 @@ export default defineConfig({
   test: {
     include: ["torture/**/*.torture.ts"],
     pool: "forks",
+    // The soak measures the heap after a forced collection.
+    execArgv: ["--expose-gc"],
     fileParallelism: false,
     testTimeout: 3_600_000,
     hookTimeout: 60_000,
