@@ -7,7 +7,7 @@
  * is the documented exception), no scratch or cgroup directory of the owner is left.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -78,31 +78,31 @@ function ownerDirs(ownerPid: number): string[] {
   return out;
 }
 
-/** Removes what a failed trial left, so the next one starts clean (cgroups depth-first, after a kill). */
-function removeLeftovers(dirs: readonly string[]): void {
+/** Removes what a failed trial left, so the next one starts clean (cgroups: killed, emptied, depth-first). */
+async function removeLeftovers(dirs: readonly string[]): Promise<void> {
   const removeCgroup = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true }))
       if (entry.isDirectory()) removeCgroup(join(dir, entry.name));
-    try {
-      rmSync(dir, { recursive: false, force: true });
-    } catch {
-      // still populated: reported already
-    }
+    rmdirSync(dir);
   };
   for (const dir of dirs) {
-    if (dir.startsWith(tmpdir())) rmSync(dir, { recursive: true, force: true });
-    else {
-      try {
-        writeFileSync(join(dir, "cgroup.kill"), "1");
-      } catch {
-        // gone
-      }
+    if (dir.startsWith(tmpdir())) {
+      rmSync(dir, { recursive: true, force: true });
+      continue;
+    }
+    try {
+      writeFileSync(join(dir, "cgroup.kill"), "1");
+    } catch {
+      // gone
+    }
+    await eventually(() => {
       try {
         removeCgroup(dir);
+        return true;
       } catch {
-        // gone
+        return !existsSync(dir);
       }
-    }
+    }, 5_000);
   }
 }
 
@@ -153,7 +153,7 @@ async function judge(owner: ChildProcess, exited: Promise<unknown>, ids: readonl
   const setsid = ids.flatMap((id) => processesWith(`\x001001.${id}\x00`));
   const leakedDirs = ownerDirs(pid).filter((d) => existsSync(d));
   killAll([...survivors, ...setsid, ...sentinelsLeft]);
-  removeLeftovers(leakedDirs);
+  await removeLeftovers(leakedDirs);
   return {
     survivors: survivors.length,
     setsidSurvivors: setsid.length,
