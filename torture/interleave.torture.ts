@@ -45,7 +45,9 @@ const SHAPES: ReadonlyArray<readonly [string, string]> = [
   ["yes", "yes | head -n 2000"],
 ];
 /** Shapes a pipeline stage may take (no pipe holder: see the header). */
-const STAGE_SHAPES = SHAPES.filter(([name]) => !["pipe-holder", "background", "double-fork", "setsid"].includes(name));
+const STAGE_SHAPES = SHAPES.filter(
+  ([name]) => !["pipe-holder", "background", "double-fork", "setsid"].includes(name),
+);
 
 interface Tally {
   actions: number;
@@ -60,7 +62,10 @@ function pick<T>(rand: () => number, items: readonly T[]): T {
 
 function command(rand: () => number, mark: string, shapes = SHAPES): Command {
   const [, script] = pick(rand, shapes);
-  let cmd = new Command("sh", ["-c", script.replace("$((RANDOM_DIGIT))", String(Math.floor(rand() * 10)))]).env({
+  let cmd = new Command("sh", [
+    "-c",
+    script.replace("$((RANDOM_DIGIT))", String(Math.floor(rand() * 10))),
+  ]).env({
     TORTURE_RUN: mark,
   });
   const r = rand();
@@ -114,7 +119,9 @@ const ACTIONS: ReadonlyArray<readonly [string, Action]> = [
       const mechanism = runner.mechanism;
       const group = await ProcessGroup.create(mechanism === undefined ? {} : { mechanism });
       try {
-        const runs = Array.from({ length: 1 + Math.floor(r() * 3) }, () => group.output(command(r, m)).catch((e) => e));
+        const runs = Array.from({ length: 1 + Math.floor(r() * 3) }, () =>
+          group.output(command(r, m)).catch((e) => e),
+        );
         if (r() < 0.5) await new Promise((resolve) => setTimeout(resolve, Math.floor(r() * 100)));
         const how = r();
         if (how < 0.4) await group.shutdown({ grace: `${Math.floor(r() * 200)}ms` });
@@ -158,7 +165,16 @@ const rows: Array<Array<string | number>> = [];
 afterAll(() => {
   printTable(
     `random interleaving (${FULL ? "full" : "reduced"} run, ${IN_FLIGHT} in flight)`,
-    ["mechanism", "seed", "actions", "hangs", "untyped errors", "unhandled rejections", "survivors", "setsid left"],
+    [
+      "mechanism",
+      "seed",
+      "actions",
+      "hangs",
+      "untyped errors",
+      "unhandled rejections",
+      "survivors",
+      "setsid left",
+    ],
     rows,
   );
 });
@@ -201,7 +217,8 @@ describe.each(MECHANISMS)("random interleaving under %s", (mechanism) => {
     await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
     // Everything settled: nothing of the run may be alive (teardown is synchronous + a kernel moment).
     await eventually(
-      () => marked(mark).filter((p) => mechanism === "cgroup-v2" || !p.argv.includes("sleep 301")).length === 0,
+      () =>
+        marked(mark).filter((p) => mechanism === "cgroup-v2" || !p.argv.includes("sleep 301")).length === 0,
       5_000,
     );
     const left = marked(mark);
@@ -209,8 +226,22 @@ describe.each(MECHANISMS)("random interleaving under %s", (mechanism) => {
     const survivors = left.filter((p) => mechanism === "cgroup-v2" || !p.argv.includes("sleep 301"));
     killAll(left.map((p) => p.pid));
     const unhandled = rejections.length - rejectionsBefore;
-    rows.push([mechanism, seed, tally.actions, tally.hangs.length, tally.untyped.length, unhandled, survivors.length, setsid.length]);
-    const report = { seed, hangs: tally.hangs, untyped: tally.untyped.slice(0, 5), survivors: survivors.slice(0, 5) };
+    rows.push([
+      mechanism,
+      seed,
+      tally.actions,
+      tally.hangs.length,
+      tally.untyped.length,
+      unhandled,
+      survivors.length,
+      setsid.length,
+    ]);
+    const report = {
+      seed,
+      hangs: tally.hangs,
+      untyped: tally.untyped.slice(0, 5),
+      survivors: survivors.slice(0, 5),
+    };
     if (tally.hangs.length + tally.untyped.length + survivors.length + unhandled > 0)
       console.log(`interleaving failure (replay with TORTURE_SEED=${SEED}): ${JSON.stringify(report)}`);
     expect(report).toEqual({ seed, hangs: [], untyped: [], survivors: [] });

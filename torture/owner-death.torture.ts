@@ -42,7 +42,9 @@ async function usable(mechanism: Mechanism): Promise<boolean> {
     return false;
   }
 }
-const MECHANISMS = (["cgroup-v2", "process-group"] as const).filter((m) => m !== "cgroup-v2" || locateCgroup().ok);
+const MECHANISMS = (["cgroup-v2", "process-group"] as const).filter(
+  (m) => m !== "cgroup-v2" || locateCgroup().ok,
+);
 const AVAILABLE: Mechanism[] = [];
 for (const m of MECHANISMS) if (await usable(m)) AVAILABLE.push(m);
 
@@ -135,7 +137,11 @@ function end(owner: ChildProcess, ending: Ending): void {
 }
 
 /** After the owner is gone: wait for its sentinels, then count what is left of the trees `ids`. */
-async function judge(owner: ChildProcess, exited: Promise<unknown>, ids: readonly string[]): Promise<Outcome> {
+async function judge(
+  owner: ChildProcess,
+  exited: Promise<unknown>,
+  ids: readonly string[],
+): Promise<Outcome> {
   const pid = owner.pid as number;
   const gone = await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)]);
   if (!gone) {
@@ -225,20 +231,39 @@ afterAll(() => {
   removeScripts();
   printTable(
     `owner-death matrix (${FULL ? "full" : "reduced"} run, seed ${SEED})`,
-    ["mechanism", "owner", "load", "ending", "delay ms", "trials", "surviving trees", "setsid left", "leaked dirs", "errors"],
+    [
+      "mechanism",
+      "owner",
+      "load",
+      "ending",
+      "delay ms",
+      "trials",
+      "surviving trees",
+      "setsid left",
+      "leaked dirs",
+      "errors",
+    ],
     rows,
   );
   if (failures.length > 0) console.log(`owner-death failures (seed ${SEED}):\n  ${failures.join("\n  ")}`);
 });
 
 function record(cell: string[], outcomes: Outcome[], mechanism: Mechanism): void {
-  const trees = outcomes.filter((o) => o.survivors > 0 || (mechanism === "cgroup-v2" && o.setsidSurvivors > 0)).length;
+  const trees = outcomes.filter(
+    (o) => o.survivors > 0 || (mechanism === "cgroup-v2" && o.setsidSurvivors > 0),
+  ).length;
   const setsid = outcomes.filter((o) => o.setsidSurvivors > 0).length;
   const leaked = outcomes.reduce((n, o) => n + o.leakedDirs.length + o.sentinelsLeft, 0);
   const errors = outcomes.filter((o) => o.error !== undefined).length;
   rows.push([...cell, outcomes.length, trees, setsid, leaked, errors]);
   for (const o of outcomes) {
-    if (o.survivors > 0 || (mechanism === "cgroup-v2" && o.setsidSurvivors > 0) || o.leakedDirs.length > 0 || o.sentinelsLeft > 0 || o.error)
+    if (
+      o.survivors > 0 ||
+      (mechanism === "cgroup-v2" && o.setsidSurvivors > 0) ||
+      o.leakedDirs.length > 0 ||
+      o.sentinelsLeft > 0 ||
+      o.error
+    )
       failures.push(`${cell.join(" ")}: ${JSON.stringify(o)}`);
   }
 }
@@ -278,7 +303,13 @@ describe.each(AVAILABLE)("owner death under %s", (mechanism) => {
         const outcomes: Outcome[] = [];
         for (let i = 0; i < n; i++) outcomes.push(await sentinelTrial(mechanism, delay, all));
         record(
-          [mechanism, "library", "idle", all ? "all sentinels, new run, SIGKILL" : "one sentinel, SIGKILL", String(delay)],
+          [
+            mechanism,
+            "library",
+            "idle",
+            all ? "all sentinels, new run, SIGKILL" : "one sentinel, SIGKILL",
+            String(delay),
+          ],
           outcomes,
           mechanism,
         );

@@ -55,7 +55,16 @@ const rows: Array<Array<string | number>> = [];
 afterAll(() => {
   printTable(
     `soak (${FULL ? "full" : "reduced"} run, seed ${SEED}, gc ${"gc" in globalThis ? "forced" : "not exposed"})`,
-    ["mechanism", "runs", "fds first→end", "zombies", "cgroup dirs left", "scratch extras", "heap MB @checkpoint→end", "rss MB end"],
+    [
+      "mechanism",
+      "runs",
+      "fds first→end",
+      "zombies",
+      "cgroup dirs left",
+      "scratch extras",
+      "heap MB @checkpoint→end",
+      "rss MB end",
+    ],
     rows,
   );
 });

@@ -7,10 +7,12 @@
  * (`Command.cancelOn`), so any runner — real or scripted — tears them down the same way, and
  * `stop()` resolves only once they are gone.
  */
+
 import { setMaxListeners } from "node:events";
 import { availableParallelism } from "node:os";
 import type { Command } from "../command/command.js";
 import { SPEC } from "../command/spec.js";
+import { checkOptions } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 import type { ProcessResult } from "../result.js";
 import { defaultRunner } from "../runner/job-runner.js";
@@ -46,6 +48,7 @@ export function checkBatch(verb: string, commands: unknown, options: BatchOption
       throw new InvalidInputError(`commands[${i}]`, `${verb}: commands[${i}] is not a Command`);
     }
   }
+  checkOptions(options, verb, ["concurrency", "runner", "cancelSignal"]);
   const concurrency = options?.concurrency ?? availableParallelism();
   if (typeof concurrency !== "number" || !Number.isInteger(concurrency) || concurrency < 1) {
     throw new InvalidInputError(

@@ -13,6 +13,11 @@ export interface FlagSpec {
   readonly type: "string" | "boolean";
   readonly short?: string;
   readonly multiple?: boolean;
+  /**
+   * Validates one value (throws `UsageError`). Run on *every* occurrence while parsing, so a
+   * bad value is an error even when a later occurrence overrides it (`--timeout=x --timeout 1s`).
+   */
+  readonly check?: (value: string, flag: string) => unknown;
 }
 
 export type FlagSpecs = Readonly<Record<string, FlagSpec>>;
@@ -106,6 +111,7 @@ export function parseCommandLine(argv: readonly string[], specs: FlagSpecs, mode
       // `--timeout --json`: almost certainly a forgotten value, not a value that starts with "-".
       throw new UsageError(`option ${shown} needs a value (write ${shown}=${value} if that is the value)`);
     }
+    spec.check?.(value, name);
     if (spec.multiple) {
       const list = values.get(name);
       values.set(name, Array.isArray(list) ? [...list, value] : [value]);

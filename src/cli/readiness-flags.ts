@@ -3,14 +3,14 @@
  * `--ready-path`), each turned into a probe on the service's `RunningProcess`.
  */
 import { NotReadyError, type RunningProcess } from "../index.js";
-import { type FlagSpecs, type ParsedArgs, UsageError } from "./args.js";
+import { durationFlag, type FlagSpecs, type ParsedArgs, UsageError } from "./args.js";
 
 export const READY_FLAGS: FlagSpecs = {
-  "ready-port": { type: "string" },
+  "ready-port": { type: "string", check: (value) => parsePort(value) },
   "ready-line": { type: "string" },
-  "ready-http": { type: "string" },
+  "ready-http": { type: "string", check: (value) => httpUrl(value) },
   "ready-path": { type: "string" },
-  "ready-timeout": { type: "string" },
+  "ready-timeout": { type: "string", check: durationFlag },
 };
 
 export const READY_CONDITIONS = ["ready-port", "ready-line", "ready-http", "ready-path"] as const;
@@ -33,14 +33,7 @@ export function readinessProbes(parsed: ParsedArgs): Probe[] {
   }
   const http = parsed.string("ready-http");
   if (http !== undefined) {
-    let url: URL;
-    try {
-      url = new URL(http);
-    } catch {
-      throw new UsageError(`--ready-http: invalid URL ${JSON.stringify(http)}`);
-    }
-    if (url.protocol !== "http:")
-      throw new UsageError(`--ready-http: only http:// URLs are supported, got ${url.protocol}`);
+    const url = httpUrl(http);
     probes.push({ wait: (proc, within) => proc.waitForHttp(url, { within }) });
   }
   const path = parsed.string("ready-path");
@@ -49,6 +42,18 @@ export function readinessProbes(parsed: ParsedArgs): Probe[] {
     probes.push({ wait: (proc, within) => proc.waitForPath(path, within) });
   }
   return probes;
+}
+
+function httpUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--ready-http: invalid URL ${JSON.stringify(text)}`);
+  }
+  if (url.protocol !== "http:")
+    throw new UsageError(`--ready-http: only http:// URLs are supported, got ${url.protocol}`);
+  return url;
 }
 
 function parsePort(text: string): number | { host: string; port: number } {

@@ -15,11 +15,11 @@ const DEFAULT_HEALTH_INTERVAL_MS = 5_000;
 export const WATCH_FLAGS: FlagSpecs = {
   watch: { type: "string", multiple: true },
   ignore: { type: "string", multiple: true },
-  debounce: { type: "string" },
+  debounce: { type: "string", check: durationFlag },
   "health-http": { type: "string" },
-  "health-interval": { type: "string" },
-  "health-timeout": { type: "string" },
-  "health-failures": { type: "string" },
+  "health-interval": { type: "string", check: durationFlag },
+  "health-timeout": { type: "string", check: durationFlag },
+  "health-failures": { type: "string", check: (value, flag) => integerFlag(value, flag, 1) },
 };
 
 export const WATCH_FLAGS_HELP = `  --watch PATH         restart the whole tree when a file under PATH changes (repeatable;

@@ -27,9 +27,11 @@ import {
 } from "./stream-options.js";
 import {
   checkAbortSignal,
+  checkBoolean,
   checkEnvEntry,
   checkEnvName,
   checkNonNegativeInteger,
+  checkOptions,
   checkText,
   describe,
 } from "./validate.js";
@@ -350,7 +352,8 @@ export class Command {
 }
 
 function checkRetry(policy: RetryPolicy, program: string): RetrySpec {
-  if (typeof policy !== "object" || policy === null) {
+  checkOptions(policy, "retry", ["attempts", "delay", "factor", "maxDelay", "jitter", "retryOn"], program);
+  if (policy === undefined || policy === null) {
     throw new InvalidInputError("retry", `retry: expected an object, got ${describe(policy)}`, program);
   }
   const attempts = policy.attempts ?? 3;
@@ -375,7 +378,7 @@ function checkRetry(policy: RetryPolicy, program: string): RetrySpec {
     delayMs: parseDuration(policy.delay ?? 100, "retry.delay", program),
     factor,
     maxDelayMs: parseDuration(policy.maxDelay ?? "30s", "retry.maxDelay", program),
-    jitter: policy.jitter ?? true,
+    jitter: policy.jitter === undefined ? true : checkBoolean(policy.jitter, "retry.jitter", program),
     retryOn: policy.retryOn,
   });
 }
@@ -399,8 +402,12 @@ function checkFn<F extends Function>(fn: F, argument: string, program: string): 
 function checkOutputMode(mode: unknown, argument: string, program: string): OutputMode {
   if (mode === "pipe" || mode === "inherit" || mode === "ignore") return mode;
   if (typeof mode === "object" && mode !== null && "file" in mode) {
+    checkOptions(mode as { file: unknown; append?: unknown }, argument, ["file", "append"], program);
     const { file, append } = mode as { file: unknown; append?: unknown };
-    return Object.freeze({ file: checkText(file, `${argument}.file`, program), append: append === true });
+    return Object.freeze({
+      file: checkText(file, `${argument}.file`, program),
+      append: append === undefined ? false : checkBoolean(append, `${argument}.append`, program),
+    });
   }
   throw new InvalidInputError(
     argument,
@@ -417,6 +424,7 @@ function checkOutputLimit(limit: OutputLimit, program: string): OutputLimitSpec 
       program,
     );
   }
+  checkOptions(limit, "outputLimit", ["maxBytes", "maxLines", "onOverflow"], program);
   const { onOverflow } = limit;
   if (onOverflow !== "drop-oldest" && onOverflow !== "drop-newest" && onOverflow !== "error") {
     throw new InvalidInputError(

@@ -4,6 +4,7 @@ import type { Command, OutputLimit, RetryPolicy } from "./command.js";
 import type { Duration } from "./duration.js";
 import type { LineHandler, OutputMode } from "./output-options.js";
 import type { StdinSource } from "./stdin-source.js";
+import { checkBoolean, checkOptions } from "./validate.js";
 
 export interface CommandOptions {
   cwd?: string;
@@ -30,8 +31,34 @@ export interface CommandOptions {
 }
 
 /** Applies options in a fixed order (base environment before overrides), each through its builder method. */
+const KNOWN: ReadonlyArray<keyof CommandOptions> = [
+  "cwd",
+  "env",
+  "envRemove",
+  "envClear",
+  "inheritEnv",
+  "stdin",
+  "stdout",
+  "stderr",
+  "encoding",
+  "outputLimit",
+  "onStdoutLine",
+  "onStderrLine",
+  "okCodes",
+  "timeout",
+  "timeoutGrace",
+  "timeoutSignal",
+  "inactivityTimeout",
+  "cancelOn",
+  "retry",
+  "uid",
+  "gid",
+];
+
 export function applyOptions(command: Command, options: CommandOptions | undefined): Command {
+  if (checkOptions(options, "options", KNOWN, command.program) === undefined) return command;
   if (options === undefined) return command;
+  if (options.envClear !== undefined) checkBoolean(options.envClear, "options.envClear", command.program);
   let c = command;
   if (options.envClear) c = c.envClear();
   if (options.inheritEnv !== undefined) c = c.inheritEnv(options.inheritEnv);

@@ -32,11 +32,17 @@ export function toStdinSpec(source: unknown, program: string): StdinSpec {
     }
     if (Array.isArray(source) || source instanceof Set) {
       // A snapshot, like args, env and bytes: changing the array later does not change the command.
-      return Object.freeze({
-        kind: "lines",
-        lines: Object.freeze([...(source as Iterable<string>)]),
-        oneShot: false,
-      });
+      const lines = [...(source as Iterable<unknown>)];
+      for (const [i, line] of lines.entries()) {
+        if (typeof line !== "string" && !(line instanceof Uint8Array)) {
+          throw new InvalidInputError(
+            `stdin[${i}]`,
+            `stdin[${i}]: expected a string or a Uint8Array, got ${describe(line)}`,
+            program,
+          );
+        }
+      }
+      return Object.freeze({ kind: "lines", lines: Object.freeze(lines as string[]), oneShot: false });
     }
     if (Symbol.iterator in source) {
       const lines = source as Iterable<string>;

@@ -68,3 +68,61 @@ export function checkAbortSignal(signal: unknown, argument: string, program: str
     program,
   );
 }
+
+/**
+ * An options object: `undefined` is no options; anything else must be a plain object whose
+ * every key is one of `known` — a typo (`{ concurency: 2 }`) is an error, never ignored.
+ */
+export function checkOptions<T extends object>(
+  value: T | undefined,
+  argument: string,
+  known: readonly (keyof T & string)[],
+  program = "",
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidInputError(
+      argument,
+      `${argument}: expected an object, got ${describeShape(value)}`,
+      program,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    if (!(known as readonly string[]).includes(key)) {
+      throw new InvalidInputError(
+        `${argument}.${key}`,
+        `${argument}: unknown option ${JSON.stringify(key)} (known: ${known.join(", ")})`,
+        program,
+      );
+    }
+  }
+  return value;
+}
+
+export function checkBoolean(value: unknown, argument: string, program = ""): boolean {
+  if (typeof value !== "boolean") {
+    throw new InvalidInputError(
+      argument,
+      `${argument}: expected true or false, got ${describe(value)}`,
+      program,
+    );
+  }
+  return value;
+}
+
+/** A callback, checked when it is given — before anything is spawned. */
+export function checkFunction<F extends Function>(value: F, argument: string, program = ""): F {
+  if (typeof value !== "function") {
+    throw new InvalidInputError(
+      argument,
+      `${argument}: expected a function, got ${describe(value)}`,
+      program,
+    );
+  }
+  return value;
+}
+
+/** `describe`, but saying "array" for arrays (an options object that is an array is a common slip). */
+function describeShape(value: unknown): string {
+  return Array.isArray(value) ? "an array" : describe(value);
+}

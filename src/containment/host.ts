@@ -76,7 +76,11 @@ export function hostContainment(): HostContainment {
     sentinel = false;
     reasons.push("no /bin/sh: no owner-death sentinel, only orderly exits are covered");
   }
-  const parentDeath: ParentDeath = !sentinel ? "none" : mechanism === "cgroup-v2" ? "whole-tree" : "process-group";
+  const parentDeath: ParentDeath = !sentinel
+    ? "none"
+    : mechanism === "cgroup-v2"
+      ? "whole-tree"
+      : "process-group";
 
   const limits: Record<LimitKind, boolean> =
     mechanism === "cgroup-v2" && located.ok

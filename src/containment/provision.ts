@@ -6,9 +6,9 @@ import { ResourceLimitError } from "../errors.js";
 import { nativeSpawnInUse } from "../process/native/spawn-path.js";
 import { CgroupBackend } from "./cgroup/backend.js";
 import { CgroupContainer } from "./cgroup/container.js";
-import { findSetpriv } from "./launcher.js";
 import { applyLimits, type Limits } from "./cgroup/limits.js";
 import type { Container, ContainmentBackend } from "./container.js";
+import { findSetpriv } from "./launcher.js";
 import { processGroupBackend } from "./select.js";
 
 export type { Limits };

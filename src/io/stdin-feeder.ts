@@ -5,8 +5,10 @@
  * source that throws or errors — is returned so the run can report `StdinError`.
  * (A `{ file }` source never comes here: the launcher hands the open file to the child.)
  */
+
 import type { Writable } from "node:stream";
 import type { StdinSpec } from "../command/spec.js";
+import { describe } from "../command/validate.js";
 import { StdinError } from "../errors.js";
 
 const BENIGN = new Set(["EPIPE", "ECONNRESET", "ERR_STREAM_DESTROYED", "ERR_STREAM_WRITE_AFTER_END", "EOF"]);
@@ -74,14 +76,19 @@ export function feedStdin(spec: StdinSpec, stdin: Writable): StdinFeed {
         if (spec.data.length > 0) stdin.write(spec.data);
         break;
       case "lines":
-        for (const line of spec.lines) {
+        for (const line of spec.lines as Iterable<unknown>) {
           if (closed) return;
-          if (!stdin.write(`${line}\n`)) await drained(stdin);
+          // A lazy iterable is only seen here: anything but text or bytes fails the feed (StdinError).
+          if (!isPiece(line))
+            throw new TypeError(`stdin yielded ${describe(line)}, not a string or a Uint8Array`);
+          if (!stdin.write(typeof line === "string" ? `${line}\n` : line)) await drained(stdin);
         }
         break;
       case "async":
-        for await (const piece of spec.source) {
+        for await (const piece of spec.source as AsyncIterable<unknown>) {
           if (closed) return;
+          if (!isPiece(piece))
+            throw new TypeError(`stdin yielded ${describe(piece)}, not a string or a Uint8Array`);
           if (!stdin.write(typeof piece === "string" ? `${piece}\n` : piece)) await drained(stdin);
         }
         break;
@@ -138,4 +145,8 @@ function drained(stdin: Writable): Promise<void> {
     stdin.on("drain", done);
     stdin.on("close", done);
   });
+}
+
+function isPiece(value: unknown): value is string | Uint8Array {
+  return typeof value === "string" || value instanceof Uint8Array;
 }

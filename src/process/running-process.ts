@@ -12,7 +12,9 @@
  */
 import { Duplex, type Readable, type Writable } from "node:stream";
 import { type Duration, parseDuration } from "../command/duration.js";
+import { parseSignal } from "../command/signals.js";
 import type { CommandSpec } from "../command/spec.js";
+import { checkOptions } from "../command/validate.js";
 import { stopTree, TREE_GONE_BOUND_MS } from "../containment/stop.js";
 import { CancelledError, InvalidInputError, type OutputStream } from "../errors.js";
 import { channels, publish, type RunDetails, type TeardownEvent, withDetails } from "../events.js";
@@ -329,7 +331,8 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Sends a signal to every process of the tree. */
   signal(signal: NodeJS.Signals): void {
-    if (!this.settledFlag) this.driver.tree.signal(signal);
+    const checked = parseSignal(signal, "signal", this.program); // a typo throws instead of sending nothing
+    if (!this.settledFlag) this.driver.tree.signal(checked);
   }
 
   /** Kills the whole tree at once and resolves when it is gone. Idempotent. */
@@ -347,6 +350,7 @@ export class RunningProcess implements AsyncDisposable {
    * Resolves when gone. An invalid `grace` throws `InvalidInputError` before anything is signalled.
    */
   shutdown(options: ProcessShutdownOptions = {}): Promise<Finished> {
+    checkOptions(options, "shutdown", ["grace", "graceMs"], this.program);
     let graceMs = 2_000;
     if (options.grace !== undefined) graceMs = parseDuration(options.grace, "grace", this.program);
     else if (options.graceMs !== undefined) graceMs = parseDuration(options.graceMs, "graceMs", this.program);
@@ -532,6 +536,7 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Resolves with the status once a plain HTTP GET answers with an accepted one (default 2xx). */
   waitForHttp(url: string | URL, options: WaitForHttpOptions): Promise<number> {
+    checkOptions(options, "waitForHttp", ["status", "within"], this.program);
     const parsed = checkUrl(url, this.program);
     const connect = checkConnect(options, this.program);
     const accept = checkStatus(options?.status, this.program);

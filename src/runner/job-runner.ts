@@ -4,6 +4,7 @@
  * resolves.
  */
 import type { CommandSpec } from "../command/spec.js";
+import { checkOptions } from "../command/validate.js";
 import type { Container, ContainmentBackend } from "../containment/container.js";
 import type { Mechanism } from "../containment/mechanism.js";
 import { provisionContainer } from "../containment/provision.js";
@@ -24,6 +25,7 @@ export class JobRunner extends ContainedRunner {
 
   constructor(options: JobRunnerOptions = {}) {
     super();
+    checkOptions(options, "JobRunner", ["mechanism"]);
     this.requested = requestedMechanism(options.mechanism);
   }
 

@@ -10,6 +10,7 @@ import { type Duration, parseDuration } from "../command/duration.js";
 import { parseSignal } from "../command/signals.js";
 import { parseSize, type Size } from "../command/size.js";
 import type { CommandSpec } from "../command/spec.js";
+import { checkBoolean, checkOptions } from "../command/validate.js";
 import type { Container } from "../containment/container.js";
 import type { ContainerStats, Mechanism } from "../containment/mechanism.js";
 import { type Limits, provisionContainer } from "../containment/provision.js";
@@ -67,6 +68,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
 
   /** Creates a group. Limits the host cannot enforce reject with `ResourceLimitError`. */
   static async create(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
+    checkOptions(options, "ProcessGroup.create", ["mechanism", "limits"]);
     const limits = parseLimits(options.limits);
     const backend = await resolveBackend(requestedMechanism(options.mechanism));
     const container = provisionContainer(backend, { limits });
@@ -90,7 +92,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
 
   /** Sends a signal to every member. */
   async signal(signal: NodeJS.Signals): Promise<void> {
-    this.container.signal(signal);
+    this.container.signal(parseSignal(signal, "signal")); // a typo rejects instead of sending nothing
   }
 
   /** Stops every member where it stands (cgroup.freeze, or SIGSTOP). Children started meanwhile start frozen under cgroup v2. */
@@ -108,6 +110,9 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
    * exits early does not cut it short for its children.
    */
   async shutdown(options: ShutdownOptions = {}): Promise<ShutdownReport> {
+    checkOptions(options, "shutdown", ["grace", "signal", "escalate"]);
+    const escalate =
+      options.escalate === undefined ? true : checkBoolean(options.escalate, "shutdown.escalate");
     const graceMs = parseDuration(options.grace ?? "2s", "grace");
     const signal = parseSignal(options.signal ?? "SIGTERM", "signal");
     const started = performance.now();
@@ -117,7 +122,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
     const { drained, escalated } = await stopTree(this.container, {
       signal,
       graceMs,
-      escalate: options.escalate ?? true,
+      escalate,
     });
     const survivors = drained ? 0 : (await this.container.members()).length;
     return { membersBefore, drained, escalated, survivors, elapsedMs: performance.now() - started };
@@ -151,8 +156,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
 
 function parseLimits(limits: GroupLimits | undefined): Limits {
   if (limits === undefined) return {};
-  if (typeof limits !== "object" || limits === null)
-    throw new InvalidInputError("limits", "limits: expected an object");
+  checkOptions(limits, "limits", ["memoryMax", "maxProcesses", "cpuQuota"]);
   const out: { memoryMax?: number; maxProcesses?: number; cpuQuota?: number } = {};
   if (limits.memoryMax !== undefined) out.memoryMax = parseSize(limits.memoryMax, "limits.memoryMax");
   if (limits.maxProcesses !== undefined) {

@@ -14,8 +14,10 @@
  *
  * The checking verbs honour `command.retry(...)` (see retry.ts); the data verbs never retry.
  */
+
 import type { Command } from "../command/command.js";
 import { SPEC } from "../command/spec.js";
+import { checkFunction } from "../command/validate.js";
 import {
   ExitError,
   InvalidInputError,
@@ -80,6 +82,7 @@ function codeOf(result: ProcessResult<string>): number {
 
 /** `fn(stdout)` of a successful, complete run. A throwing `fn` becomes `ParseError`. */
 export async function parse<T>(runner: VerbRunner, command: Command, fn: (stdout: string) => T): Promise<T> {
+  checkFunction(fn, "parse(fn)", command.program); // before anything is spawned
   requirePipedStdout(command, "parse");
   const result = await retrying(command, async () =>
     refuseTruncated((await runner.output(command)).ensureSuccess()),
@@ -117,6 +120,7 @@ export async function firstLine(
   command: Command,
   predicate: (line: string) => boolean = () => true,
 ): Promise<string | undefined> {
+  checkFunction(predicate, "firstLine(predicate)", command.program); // before anything is spawned
   requirePipedStdout(command, "firstLine");
   const proc = await runner.start(command);
   // As in the bulk verbs, an interactive stdin is closed: nobody can write to it from here.

@@ -2,8 +2,10 @@
  * A live supervision started with `Supervisor.start()`: look at it (`status()`), follow it
  * (`events()`), end it (`stop({ grace })`, `await using`), or wait for it (`done`).
  */
+
 import type { Duration } from "../command/duration.js";
 import { parseDuration } from "../command/duration.js";
+import { checkOptions } from "../command/validate.js";
 import type { SessionOutcome, Supervision, SupervisionStatus } from "./engine.js";
 import type { EventLog } from "./event-log.js";
 import type { LaggedEvent, SupervisorEvent } from "./events.js";
@@ -46,6 +48,7 @@ export class SupervisionSession implements AsyncDisposable {
    * once nothing of the incarnation is left. Idempotent; after the end it returns `done`.
    */
   stop(options: StopOptions = {}): Promise<SessionOutcome> {
+    checkOptions(options, "stop", ["grace"], this.program);
     const graceMs =
       options.grace === undefined
         ? DEFAULT_STOP_GRACE_MS

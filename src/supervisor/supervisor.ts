@@ -6,10 +6,11 @@
  * serializable settings (`SupervisorOptions`) can also be passed to the constructor, which is
  * how a CLI or a config file drives it; functions are set with builder methods.
  */
+
 import { inspect } from "node:util";
 import { Command } from "../command/command.js";
 import type { Duration } from "../command/duration.js";
-import { describe } from "../command/validate.js";
+import { checkOptions, describe } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 import type { ProcessResult } from "../result.js";
 import { defaultRunner } from "../runner/job-runner.js";
@@ -171,6 +172,7 @@ export class Supervisor {
    * not start is not restarted (`never`, budget spent, `giveUpWhen`).
    */
   run(options: RunOptions = {}): Promise<SupervisionOutcome> {
+    checkOptions(options, "run", ["cancelSignal"], this.program);
     const cancelSignal = checkSignal(options.cancelSignal, this.program);
     const supervision = new Supervision(this.engineParts(), {
       useHandle: this[PARTS].healthCheck !== undefined,
@@ -182,6 +184,7 @@ export class Supervisor {
 
   /** Starts a live session: `status()`, `events()`, `stop({ grace })`, `done`. Incarnations always run through `runner.start()`. */
   start(options: RunOptions = {}): SupervisionSession {
+    checkOptions(options, "start", ["cancelSignal"], this.program);
     const cancelSignal = checkSignal(options.cancelSignal, this.program);
     const log = new EventLog<SupervisorEvent>();
     const supervision = new Supervision(this.engineParts(), {

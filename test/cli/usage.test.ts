@@ -45,6 +45,12 @@ describe("processkit: usage", () => {
       [["run", "--cpu-quota", "none", "--", "true"], "--cpu-quota"],
       [["run", "--max-memory", "lots", "--", "true"], "--max-memory"],
       [["run", "--env", "=x", "--", "true"], "--env"],
+      // Every occurrence is validated, not only the last one that wins.
+      [["run", "--timeout=bogus", "--timeout", "1s", "--", "true"], "--timeout"],
+      [["run", "--max-memory", "lots", "--max-memory", "1G", "--", "true"], "--max-memory"],
+      [["batch", "-j", "0", "-j", "2", "-"], "--jobs"],
+      [["supervise", "--restart", "sometimes", "--restart", "never", "--", "true"], "--restart"],
+      [["with", "--ready-port", "x", "--ready-port", "1", "--", "sleep", "1", ":::", "true"], "--ready-port"],
       [["supervise", "--no-such", "--", "true"], "--no-such"],
       [["batch", "--jobs"], "--jobs"],
       [["with", "--ready-port"], "--ready-port"],

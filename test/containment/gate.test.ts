@@ -49,9 +49,13 @@ describe("the launch gate", () => {
   });
 
   it("the target does not inherit fd 3 and sees its environment unchanged", async () => {
-    const run = gated("/bin/sh", ["-c", '[ -e /proc/$$/fd/3 ] && echo has-fd-3; echo "gate=${PROCESSKIT_GATE-unset}"'], {
-      PATH: "/usr/bin:/bin",
-    });
+    const run = gated(
+      "/bin/sh",
+      ["-c", '[ -e /proc/$$/fd/3 ] && echo has-fd-3; echo "gate=${PROCESSKIT_GATE-unset}"'],
+      {
+        PATH: "/usr/bin:/bin",
+      },
+    );
     openGate(run.child);
     expect(await run.closed).toBe(0);
     const lines = run.stdout().trim().split("\n");

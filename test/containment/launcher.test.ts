@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CgroupBackend } from "../../src/containment/cgroup/backend.js";
 import { CgroupContainer } from "../../src/containment/cgroup/container.js";
-import { findSetpriv, launcherPlan } from "../../src/containment/launcher.js";
 import { locateCgroup } from "../../src/containment/cgroup/locate.js";
+import { findSetpriv, launcherPlan } from "../../src/containment/launcher.js";
 import { Command, JobRunner, SpawnError } from "../../src/index.js";
 import { spawnPath } from "../../src/process/native/spawn-path.js";
 import { track } from "./support.js";
@@ -93,7 +93,10 @@ describe("launcherPlan", () => {
 
 describe.runIf(locateCgroup().ok)("launching through the launcher (this host)", () => {
   async function run(dir: string, file: string, args: string[], options = {}) {
-    const plan = launcherPlan({ join: dir, gate: false }, file, args, { stdio: ["pipe", "pipe", "pipe"], ...options });
+    const plan = launcherPlan({ join: dir, gate: false }, file, args, {
+      stdio: ["pipe", "pipe", "pipe"],
+      ...options,
+    });
     const child = spawn(plan.file, plan.args, plan.options);
     track(child.pid as number);
     let stdout = "";

@@ -11,7 +11,8 @@ export function trials(full: number, reduced: number): number {
 }
 
 const given = process.env.TORTURE_SEED;
-export const SEED = given !== undefined && given !== "" ? Number(given) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
+export const SEED =
+  given !== undefined && given !== "" ? Number(given) >>> 0 : (Date.now() ^ (process.pid << 16)) >>> 0;
 
 /** A small deterministic generator (mulberry32): the same seed gives the same run. */
 export function random(seed: number): () => number {

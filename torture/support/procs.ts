@@ -5,7 +5,9 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-export function stat(pid: number): { state: string; ppid: number; pgrp: number; session: number } | undefined {
+export function stat(
+  pid: number,
+): { state: string; ppid: number; pgrp: number; session: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "latin1");
     const f = text.slice(text.lastIndexOf(")") + 2).split(" ");

@@ -28,9 +28,9 @@ import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
 const CAPTURE_BYTES = 1024 * 1024;
 
 const FLAGS: FlagSpecs = {
-  jobs: { type: "string", short: "j" },
-  timeout: { type: "string" },
-  grace: { type: "string" },
+  jobs: { type: "string", short: "j", check: (value, flag) => integerFlag(value, flag, 1) },
+  timeout: { type: "string", check: durationFlag },
+  grace: { type: "string", check: durationFlag },
   "fail-fast": { type: "boolean" },
   json: { type: "boolean" },
   stream: { type: "boolean" },

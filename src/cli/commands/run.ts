@@ -38,13 +38,13 @@ const JSON_CAPTURE_BYTES = 16 * 1024 * 1024;
 const RELAY_CAPTURE_BYTES = 64 * 1024;
 
 const FLAGS: FlagSpecs = {
-  timeout: { type: "string" },
-  grace: { type: "string" },
-  "idle-timeout": { type: "string" },
+  timeout: { type: "string", check: durationFlag },
+  grace: { type: "string", check: durationFlag },
+  "idle-timeout": { type: "string", check: durationFlag },
   ...ENV_FLAGS,
-  "max-memory": { type: "string" },
-  "max-processes": { type: "string" },
-  "cpu-quota": { type: "string" },
+  "max-memory": { type: "string", check: (value) => limitsOf(value, undefined, undefined) },
+  "max-processes": { type: "string", check: (value, flag) => integerFlag(value, flag, 1) },
+  "cpu-quota": { type: "string", check: (value, flag) => numberFlag(value, flag, 0) },
   json: { type: "boolean" },
 };
 

@@ -39,15 +39,15 @@ import {
 } from "../supervise-watch.js";
 
 const FLAGS: FlagSpecs = {
-  restart: { type: "string" },
-  "max-restarts": { type: "string" },
-  backoff: { type: "string" },
-  factor: { type: "string" },
-  "max-backoff": { type: "string" },
+  restart: { type: "string", check: (value, flag) => choiceFlag(value, flag, Object.values(RestartPolicy)) },
+  "max-restarts": { type: "string", check: (value, flag) => integerFlag(value, flag, 0) },
+  backoff: { type: "string", check: durationFlag },
+  factor: { type: "string", check: (value, flag) => numberFlag(value, flag) },
+  "max-backoff": { type: "string", check: durationFlag },
   "no-jitter": { type: "boolean" },
-  "storm-pause": { type: "string" },
+  "storm-pause": { type: "string", check: durationFlag },
   events: { type: "string" },
-  grace: { type: "string" },
+  grace: { type: "string", check: durationFlag },
   ...WATCH_FLAGS,
   ...ENV_FLAGS,
 };

@@ -8,7 +8,7 @@
  * stderr.
  */
 import { type Command, JobRunner, NotReadyError, type RunningProcess } from "../../index.js";
-import type { FlagSpecs, ParsedArgs } from "../args.js";
+import { durationFlag, type FlagSpecs, type ParsedArgs } from "../args.js";
 import { applyEnvFlags, commandOf, ENV_FLAGS, ENV_FLAGS_HELP } from "../command-flags.js";
 import { EXIT_TIMED_OUT, type Exit, statusOfOutcome } from "../exit-codes.js";
 import { describeFailure, statusOfError } from "../failure.js";
@@ -24,7 +24,7 @@ const SERVICE_CAPTURE_LINES = 200;
 const FLAGS: FlagSpecs = {
   ...READY_FLAGS,
   parallel: { type: "boolean" },
-  grace: { type: "string" },
+  grace: { type: "string", check: durationFlag },
   ...ENV_FLAGS,
 };
 

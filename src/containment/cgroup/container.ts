@@ -14,6 +14,8 @@
 import type { SpawnOptions } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import type { Container, ContainerStats, Placement, SpawnPlan } from "../container.js";
+import { launcherPlan } from "../launcher.js";
+import { owner } from "../owner/registry.js";
 import { pollUntil } from "../poll.js";
 import { isLive, readStat } from "../proc.js";
 import {
@@ -26,8 +28,6 @@ import {
   removeTree,
   writeControl,
 } from "./control-files.js";
-import { launcherPlan } from "../launcher.js";
-import { owner } from "../owner/registry.js";
 
 let sequence = 0;
 

@@ -6,11 +6,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openGate } from "../../../src/containment/gate.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { CgroupBackend } from "../../../src/containment/cgroup/backend.js";
 import type { CgroupContainer } from "../../../src/containment/cgroup/container.js";
 import { locateCgroup } from "../../../src/containment/cgroup/locate.js";
+import { openGate } from "../../../src/containment/gate.js";
 import { isAlive } from "../../helpers/procs.js";
 import { eventually, sleep, track } from "../support.js";
 

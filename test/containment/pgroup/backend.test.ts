@@ -4,8 +4,8 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { openGate } from "../../../src/containment/gate.js";
 import { describe, expect, it } from "vitest";
+import { openGate } from "../../../src/containment/gate.js";
 import { owner } from "../../../src/containment/owner/registry.js";
 import { ProcessGroupBackend } from "../../../src/containment/pgroup/backend.js";
 import { isAlive } from "../../helpers/procs.js";
@@ -17,7 +17,14 @@ describe("ProcessGroupBackend", () => {
     const plan = container.plan("/bin/echo", ["a b", "$(x)"], { stdio: "ignore", env: { PATH: "/bin" } });
     expect(plan).toEqual({
       file: "/bin/sh",
-      args: ["-c", 'read -r PROCESSKIT_GATE <&3 && unset PWD && exec "$@" 3<&-', "processkit-launcher", "/bin/echo", "a b", "$(x)"],
+      args: [
+        "-c",
+        'read -r PROCESSKIT_GATE <&3 && unset PWD && exec "$@" 3<&-',
+        "processkit-launcher",
+        "/bin/echo",
+        "a b",
+        "$(x)",
+      ],
       options: { stdio: ["ignore", "ignore", "ignore", "pipe"], env: { PATH: "/bin" }, detached: true },
       gate: 3,
     });

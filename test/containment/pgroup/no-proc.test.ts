@@ -5,8 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { openGate } from "../../../src/containment/gate.js";
 import { describe, expect, it, vi } from "vitest";
+import { openGate } from "../../../src/containment/gate.js";
 import { track } from "../support.js";
 
 vi.mock("node:fs", async (importOriginal) => {
