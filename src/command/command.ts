@@ -119,6 +119,7 @@ export class Command {
   }
 
   cwd(dir: string): Command {
+    if (dir === "") throw new InvalidInputError("cwd", 'cwd: expected a directory, got ""', this.prog);
     return this.with({ cwd: checkText(dir, "cwd", this.prog) });
   }
 

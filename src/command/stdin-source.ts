@@ -22,6 +22,14 @@ export function toStdinSpec(source: unknown, program: string): StdinSpec {
   if (source === "inherit" || source === "ignore") return Object.freeze({ kind: source });
   if (typeof source === "string") return Object.freeze({ kind: "bytes", data: encoder.encode(source) });
   if (source instanceof Uint8Array) return Object.freeze({ kind: "bytes", data: new Uint8Array(source) });
+  // Other typed arrays and Maps are iterable too, but of numbers or pairs — never lines of text.
+  if (ArrayBuffer.isView(source) || source instanceof ArrayBuffer || source instanceof Map) {
+    throw new InvalidInputError(
+      "stdin",
+      `stdin: unsupported source ${source.constructor.name} (bytes go in a Uint8Array)`,
+      program,
+    );
+  }
   if (source instanceof Readable) return Object.freeze({ kind: "readable", stream: source, oneShot: true });
   if (typeof source === "object" && source !== null) {
     if ("file" in source) {

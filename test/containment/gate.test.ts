@@ -51,6 +51,7 @@ describe("the launch gate", () => {
   it("the target does not inherit fd 3 and sees its environment unchanged", async () => {
     const run = gated(
       "/bin/sh",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
       ["-c", '[ -e /proc/$$/fd/3 ] && echo has-fd-3; echo "gate=${PROCESSKIT_GATE-unset}"'],
       {
         PATH: "/usr/bin:/bin",

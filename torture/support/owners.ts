@@ -16,6 +16,7 @@ export const CLI = join(DIST, "cli", "main.js");
 
 /** $0 is `tok-<id>`; every process of the tree has <id> in its argv. */
 export const TREE =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
   "id=${0#tok-}; sleep 1000.$id & (sleep 1000.$id &); setsid sleep 1001.$id & exec sleep 1000.$id";
 
 const PRELOAD = `
