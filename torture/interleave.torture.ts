@@ -5,9 +5,9 @@
  * trap and a survivor scan (every child carries TORTURE_RUN=<seed> in its environment) close
  * each run. Under process groups the `setsid` member is the documented exception.
  *
- * Pipelines here never use the "pipe holder" shape (a stage that exits leaving a background
- * child holding its stdout): that hang belongs to the pipeline refactor on main (issue 13's
- * "pipelines never hang" item) and is excluded until it lands there.
+ * Pipeline stages take every shape, the "pipe holder" included (a stage whose leader exits
+ * leaving a background child that holds its stdout): what it left is killed, so the chain
+ * cannot hang.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -44,10 +44,6 @@ const SHAPES: ReadonlyArray<readonly [string, string]> = [
   ["trap-term", "trap '' TERM; echo ready; sleep 300"],
   ["yes", "yes | head -n 2000"],
 ];
-/** Shapes a pipeline stage may take (no pipe holder: see the header). */
-const STAGE_SHAPES = SHAPES.filter(
-  ([name]) => !["pipe-holder", "background", "double-fork", "setsid"].includes(name),
-);
 
 interface Tally {
   actions: number;
@@ -108,8 +104,8 @@ const ACTIONS: ReadonlyArray<readonly [string, Action]> = [
     "pipeline",
     (r, m) => {
       const stages = 2 + Math.floor(r() * 2);
-      let pipeline = command(r, m, STAGE_SHAPES).pipe(command(r, m, STAGE_SHAPES));
-      for (let i = 2; i < stages; i++) pipeline = pipeline.pipe(command(r, m, STAGE_SHAPES));
+      let pipeline = command(r, m).pipe(command(r, m));
+      for (let i = 2; i < stages; i++) pipeline = pipeline.pipe(command(r, m));
       return pick(r, [() => pipeline.output(), () => pipeline.run(), () => pipeline.exitCode()] as const)();
     },
   ],
@@ -142,6 +138,25 @@ const ACTIONS: ReadonlyArray<readonly [string, Action]> = [
     },
   ],
 ];
+
+/** "ok", the error it failed with, or "hang" when it did not settle within `withinMs`. */
+async function watched(action: Promise<unknown>, withinMs: number): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const watchdog = new Promise<"hang">((resolve) => {
+    timer = setTimeout(() => resolve("hang"), withinMs);
+  });
+  try {
+    return await Promise.race([
+      action.then(
+        () => "ok",
+        (error: unknown) => error,
+      ),
+      watchdog,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Live processes carrying the run's marker (argv or environment), with their argv. */
 function marked(mark: string): Array<{ pid: number; argv: string }> {
@@ -179,6 +194,21 @@ afterAll(() => {
   );
 });
 
+describe("the checks themselves (positive controls)", () => {
+  it("the watchdog reports an action that never settles; the scan sees a live marked process", async () => {
+    expect(await watched(new Promise(() => {}), 50)).toBe("hang");
+    expect(await watched(Promise.reject(new TypeError("x")), 1_000)).toBeInstanceOf(TypeError);
+    const mark = `control-${process.pid}`;
+    const proc = await new Command("sleep", ["30"]).env({ TORTURE_RUN: mark }).start();
+    try {
+      expect(marked(mark).map((p) => p.pid)).toEqual([proc.pid]);
+    } finally {
+      await proc.kill();
+    }
+    expect(marked(mark)).toEqual([]);
+  });
+});
+
 describe.each(MECHANISMS)("random interleaving under %s", (mechanism) => {
   it("no hang, no untyped error, no unhandled rejection, no survivor", async () => {
     const seed = (SEED + (mechanism === "cgroup-v2" ? 0 : 1)) >>> 0;
@@ -196,18 +226,7 @@ describe.each(MECHANISMS)("random interleaving under %s", (mechanism) => {
         tally.byKind.set(kind, (tally.byKind.get(kind) ?? 0) + 1);
         // Each action gets its own generator from the seed and its index: replayable alone.
         const own = random((seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0);
-        let timer: NodeJS.Timeout | undefined;
-        const watchdog = new Promise<"hang">((resolve) => {
-          timer = setTimeout(() => resolve("hang"), WATCHDOG_MS);
-        });
-        const outcome = await Promise.race([
-          action(own, mark, runner).then(
-            () => "ok",
-            (error: unknown) => error,
-          ),
-          watchdog,
-        ]);
-        clearTimeout(timer);
+        const outcome = await watched(action(own, mark, runner), WATCHDOG_MS);
         tally.actions++;
         if (outcome === "hang") tally.hangs.push(`#${index} ${kind}`);
         else if (outcome !== "ok" && !(outcome instanceof ProcessError))

@@ -11,7 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
+/** The built library; `TORTURE_DIST` points the suite at another build (e.g. an older one, to see it fail). */
+export const DIST = process.env.TORTURE_DIST
+  ? `${process.env.TORTURE_DIST.replace(/\/$/, "")}/`
+  : fileURLToPath(new URL("../../dist/", import.meta.url));
 export const CLI = join(DIST, "cli", "main.js");
 
 /** $0 is `tok-<id>`; every process of the tree has <id> in its argv. */
