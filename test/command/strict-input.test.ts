@@ -1,7 +1,8 @@
 /**
  * Strict input: unknown option keys, wrong types and out-of-range values are an
  * `InvalidInputError` naming the argument and the value, raised before anything is spawned;
- * signal names and numbers are checked against the platform's table.
+ * signal names are checked against the platform's table (numbers are refused, naming the
+ * signal they stand for here).
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -57,8 +58,13 @@ describe("strict input", () => {
     const group = await ProcessGroup.create();
     try {
       await invalid(() => group.signal("SIGTREM" as NodeJS.Signals), /signal: unknown signal "SIGTREM"/);
+      // A number is refused, but the message says which signal it is here.
+      await invalid(
+        () => group.signal(15 as never),
+        /expected a signal name, got the number 15 \(here: "SIGTERM"\)/,
+      );
       const member = await group.start(new Command("sleep", ["30"]));
-      await group.signal(15 as never); // the number of SIGTERM here: accepted, and it is delivered
+      await group.signal("SIGTERM"); // positive control: a real name is delivered
       expect((await member.finish()).outcome).toMatchObject({ kind: "signalled", signal: "SIGTERM" });
     } finally {
       await group.close();
