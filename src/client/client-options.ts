@@ -1,5 +1,5 @@
 /** The options of a `CliClient`: every `Command` option as a client-wide default, plus the runner. */
-import type { CommandOptions } from "../command/options.js";
+import { COMMAND_OPTION_KEYS, type CommandOptions } from "../command/options.js";
 import { describe } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 import type { ProcessRunner } from "../runner/runner.js";
@@ -10,35 +10,6 @@ export interface CliClientOptions extends CommandOptions {
   /** The runner every verb goes through (default: the shared `JobRunner`). Test doubles plug in here. */
   runner?: ProcessRunner;
 }
-
-/** Every key `applyOptions` understands: the compile-time check below keeps this list complete. */
-const COMMAND_OPTION_KEYS = [
-  "cwd",
-  "env",
-  "envRemove",
-  "envClear",
-  "inheritEnv",
-  "stdin",
-  "stdout",
-  "stderr",
-  "encoding",
-  "outputLimit",
-  "onStdoutLine",
-  "onStderrLine",
-  "okCodes",
-  "timeout",
-  "timeoutGrace",
-  "timeoutSignal",
-  "inactivityTimeout",
-  "cancelOn",
-  "retry",
-  "uid",
-  "gid",
-] as const satisfies readonly (keyof CommandOptions)[];
-
-type Missing = Exclude<keyof CommandOptions, (typeof COMMAND_OPTION_KEYS)[number]>;
-const complete: [Missing] extends [never] ? true : Missing = true;
-void complete;
 
 const KNOWN: ReadonlySet<string> = new Set<string>([...COMMAND_OPTION_KEYS, "args", "runner"]);
 

@@ -31,7 +31,8 @@ export interface CommandOptions {
 }
 
 /** Applies options in a fixed order (base environment before overrides), each through its builder method. */
-const KNOWN: ReadonlyArray<keyof CommandOptions> = [
+/** Every key `applyOptions` understands: the compile-time check below keeps this list complete. */
+export const COMMAND_OPTION_KEYS = [
   "cwd",
   "env",
   "envRemove",
@@ -53,10 +54,14 @@ const KNOWN: ReadonlyArray<keyof CommandOptions> = [
   "retry",
   "uid",
   "gid",
-];
+] as const satisfies readonly (keyof CommandOptions)[];
+
+type Missing = Exclude<keyof CommandOptions, (typeof COMMAND_OPTION_KEYS)[number]>;
+const complete: [Missing] extends [never] ? true : Missing = true;
+void complete;
 
 export function applyOptions(command: Command, options: CommandOptions | undefined): Command {
-  if (checkOptions(options, "options", KNOWN, command.program) === undefined) return command;
+  if (checkOptions(options, "options", COMMAND_OPTION_KEYS, command.program) === undefined) return command;
   if (options === undefined) return command;
   if (options.envClear !== undefined) checkBoolean(options.envClear, "options.envClear", command.program);
   let c = command;

@@ -5,7 +5,7 @@
  */
 import type { Duration } from "../command/duration.js";
 import { parseDuration } from "../command/duration.js";
-import { describe } from "../command/validate.js";
+import { checkBoolean, describe } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 import { parseRestartPolicy, RestartPolicy } from "./restart-policy.js";
 
@@ -114,17 +114,6 @@ export function checkMaxRestarts(value: unknown, program: string): number | null
 export function checkFactor(value: unknown, program: string): number {
   if (typeof value !== "number") {
     throw new InvalidInputError("factor", `factor: expected a number, got ${describe(value)}`, program);
-  }
-  return value;
-}
-
-export function checkBoolean(value: unknown, argument: string, program: string): boolean {
-  if (typeof value !== "boolean") {
-    throw new InvalidInputError(
-      argument,
-      `${argument}: expected true or false, got ${describe(value)}`,
-      program,
-    );
   }
   return value;
 }
