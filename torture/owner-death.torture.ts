@@ -22,6 +22,7 @@ import {
   processesWith,
   sleep,
   spinUntil,
+  stat,
 } from "./support/procs.js";
 import { printTable } from "./support/table.js";
 
@@ -109,6 +110,7 @@ async function removeLeftovers(dirs: readonly string[]): Promise<void> {
 }
 
 const stderrOf = new WeakMap<ChildProcess, string[]>();
+const startTimes = new WeakMap<ChildProcess, number>();
 
 function startOwner(kind: OwnerKind, mechanism: Mechanism, ending: Ending, token: string): ChildProcess {
   const owner = spawn(process.execPath, ownerArgs(kind, token), {
@@ -117,6 +119,8 @@ function startOwner(kind: OwnerKind, mechanism: Mechanism, ending: Ending, token
   });
   const chunks: string[] = [];
   stderrOf.set(owner, chunks);
+  const started = stat(owner.pid as number)?.startTime;
+  if (started !== undefined) startTimes.set(owner, started);
   owner.stderr?.on("data", (chunk: Buffer) => {
     if (chunks.length < 20) chunks.push(chunk.toString());
   });
@@ -148,9 +152,12 @@ async function judge(
     killAll([pid]);
     await exited;
   }
+  // This owner's sentinels only: another owner that had the same pid before (pids wrap at
+  // 32768 on this machine) may have left one still waiting for its own cgroup.
   const sentinelMark = `processkit-${pid}-`;
-  await eventually(() => processesWith(sentinelMark).length === 0, 15_000);
-  const sentinelsLeft = processesWith(sentinelMark);
+  const since = startTimes.get(owner) ?? 0;
+  await eventually(() => processesWith(sentinelMark, since).length === 0, 15_000);
+  const sentinelsLeft = processesWith(sentinelMark, since);
   // Whole argv words (NUL-terminated): id 12 must not match id 120.
   const treeOf = () =>
     ids.flatMap((id) => [...processesWith(`\x001000.${id}\x00`), ...processesWith(`\x00tok-${id}\x00`)]);
@@ -191,8 +198,9 @@ async function treeUp(id: string, ownerPid: number): Promise<number[]> {
     () => processesWith(`\x001000.${id}\x00`).length >= 3 && processesWith(`\x001001.${id}\x00`).length >= 1,
     20_000,
   );
-  await eventually(() => processesWith(`processkit-${ownerPid}-`).length >= 2, 5_000);
-  return processesWith(`processkit-${ownerPid}-`);
+  const since = stat(ownerPid)?.startTime ?? 0;
+  await eventually(() => processesWith(`processkit-${ownerPid}-`, since).length >= 2, 5_000);
+  return processesWith(`processkit-${ownerPid}-`, since);
 }
 
 /** "sentinel killed, then owner": one sentinel SIGKILLed, the owner `delay` ms later, before any respawn. */

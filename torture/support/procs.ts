@@ -7,11 +7,18 @@ import { readdirSync, readFileSync } from "node:fs";
 
 export function stat(
   pid: number,
-): { state: string; ppid: number; pgrp: number; session: number } | undefined {
+): { state: string; ppid: number; pgrp: number; session: number; startTime: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "latin1");
     const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: f[0] ?? "", ppid: Number(f[1]), pgrp: Number(f[2]), session: Number(f[3]) };
+    // startTime (field 22, clock ticks since boot) tells a pid's incarnations apart.
+    return {
+      state: f[0] ?? "",
+      ppid: Number(f[1]),
+      pgrp: Number(f[2]),
+      session: Number(f[3]),
+      startTime: Number(f[19]),
+    };
   } catch {
     return undefined;
   }
@@ -37,13 +44,19 @@ export function lastPid(): number {
   return Number(fields[fields.length - 1]);
 }
 
-/** Every live pid whose argv contains `token`. */
-export function processesWith(token: string): number[] {
+/**
+ * Every live pid whose argv contains `token`, started at or after `since` (a start time from
+ * `stat`): pids wrap quickly on a busy machine, and a process of an earlier owner with the
+ * same pid is not this trial's.
+ */
+export function processesWith(token: string, since = 0): number[] {
   const found: number[] = [];
   for (const name of readdirSync("/proc")) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    if (cmdline(pid).includes(token) && isAlive(pid)) found.push(pid);
+    if (!cmdline(pid).includes(token) || !isAlive(pid)) continue;
+    if (since > 0 && (stat(pid)?.startTime ?? 0) < since) continue;
+    found.push(pid);
   }
   return found;
 }
