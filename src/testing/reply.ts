@@ -5,7 +5,7 @@
 import type { Duration } from "../command/duration.js";
 import { parseDuration } from "../command/duration.js";
 import { parseSignal } from "../command/signals.js";
-import { describe } from "../command/validate.js";
+import { checkOptions, describe } from "../command/validate.js";
 import { InvalidInputError } from "../errors.js";
 
 /** How a scripted run ends. */
@@ -85,6 +85,7 @@ export class Reply {
       );
     }
     for (const line of lines) checkString(line, "Reply.lines");
+    checkOptions(options, "Reply.lines", ["delay"]);
     const lineDelayMs = options.delay === undefined ? 0 : parseDuration(options.delay, "Reply.lines.delay");
     return new Reply({
       ...BASE,

@@ -17,6 +17,7 @@ import {
   StdinError,
   Supervisor,
 } from "../../src/index.js";
+import { Reply } from "../../src/testing/index.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "processkit-strict-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -104,6 +105,9 @@ describe("strict input", () => {
     await invalid(
       () => new Supervisor(new Command("true")).run({ cancel: 1 } as never),
       /run: unknown option/,
+    );
+    expect(() => Reply.lines(["a"], { dealy: "1s" } as never)).toThrow(
+      /Reply\.lines: unknown option "dealy"/,
     );
   });
 
