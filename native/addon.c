@@ -4,7 +4,7 @@
  * file only copies it into C memory, spawns, and reports:
  *
  *   spawn(file, argv, envp, cwd|null, [fd0, fd1, fd2], pgroup, cgroupFd, forceWriteJoin,
- *         uid, gid, groups|null) → { pid, pidfd, join } | { errno, step }
+ *         uid, gid, groups|null, ledgerFd) → { pid, pidfd, join } | { errno, step }
  *   watch(pidfd, pid, onExit(code|null, signal|null)) → watch | errno   ref(watch, bool)
  *   kill(pidfd, signo) → 0 | errno
  *   pipe() → [read, write] (O_CLOEXEC)   close(fd) → 0 | errno    probe() → { clone3, intoCgroup } (errno, 0 = usable)
@@ -127,8 +127,8 @@ static napi_value failure(napi_env env, int err, const char *step) {
 }
 
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-  napi_value argv[11];
-  if (!get_args(env, info, 11, argv, "spawn: expected 11 arguments")) return NULL;
+  napi_value argv[12];
+  if (!get_args(env, info, 12, argv, "spawn: expected 12 arguments")) return NULL;
   uint32_t nargs = 0, nenv = 0, ngroups = 0;
   napi_valuetype cwd_type, groups_type;
   CHECK(napi_get_array_length(env, argv[1], &nargs));
@@ -198,7 +198,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   }
   ok = ok && get_int(env, argv[5], &child.pgroup) && get_int(env, argv[6], &cgroup_fd) &&
        napi_get_value_bool(env, argv[7], &force) == napi_ok && get_int(env, argv[8], &uid) &&
-       get_int(env, argv[9], &gid);
+       get_int(env, argv[9], &gid) && get_int(env, argv[11], &child.ledger_fd);
   for (uint32_t i = 0; ok && i < ngroups; i++) {
     napi_value g;
     int value = 0;

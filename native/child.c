@@ -70,6 +70,23 @@ static long close_from_3_by_listing(void) {
   return 0;
 }
 
+/* "+<pid>\n" without libc: one write, so the line lands whole. */
+static void register_self(int fd) {
+  char line[24];
+  long pid = pk_sys3(PK_NR_getpid, 0, 0, 0);
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + pid % 10);
+    pid /= 10;
+  } while (pid > 0 && n < 20);
+  int len = 0;
+  line[len++] = '+';
+  while (n > 0) line[len++] = digits[--n];
+  line[len++] = '\n';
+  pk_sys3(PK_NR_write, fd, (long)line, len);
+}
+
 int pk_child_main(void *arg) {
   struct pk_child *c = arg;
   long r;
@@ -87,6 +104,10 @@ int pk_child_main(void *arg) {
   if (c->pgroup == -1) {
     r = pk_sys3(PK_NR_setsid, 0, 0, 0);
     if (r < 0) fail(c, PK_STEP_SETSID, r);
+    /* The child registers its own group (pgid = its pid) before it can run anything: an owner
+       SIGKILLed before clone3 even returned still leaves the group in the ledger. Best effort:
+       the parent registers it too once clone3 returns. */
+    if (c->ledger_fd >= 0) register_self(c->ledger_fd);
   } else if (c->pgroup > 0) {
     r = pk_sys3(PK_NR_setpgid, 0, c->pgroup, 0);
     if (r < 0) fail(c, PK_STEP_SETPGID, r);

@@ -34,6 +34,8 @@ struct pk_child {
   int stdio[3];          /* source fd for 0, 1, 2; -1 leaves it closed */
   int pgroup;            /* 0: ours, -1: new session, > 0: join that process group */
   int procs_fd;          /* >= 0: write "0" here first (join a cgroup by migration) */
+  int ledger_fd;         /* >= 0 (new session): write "+<own pid>\n" here before exec: the owner's
+                            group ledger, so its sentinels know the group from the first instruction */
   int set_groups;        /* 0, PK_GROUPS_REQUIRED or PK_GROUPS_BEST_EFFORT */
   int ngroups;
   const gid_t *groups;

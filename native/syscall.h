@@ -36,6 +36,7 @@ static inline long pk_sys4(long n, long a, long b, long c, long d) {
 #define PK_NR_rt_sigaction 13
 #define PK_NR_rt_sigprocmask 14
 #define PK_NR_dup2 33
+#define PK_NR_getpid 39
 #define PK_NR_execve 59
 #define PK_NR_fcntl 72
 #define PK_NR_chdir 80

@@ -27,7 +27,10 @@ export interface SpawnPlan {
  * Where a child spawned by the native core goes, which it enters itself between clone3 and
  * exec (no launcher): born in a cgroup directory, or leader of a new session and group.
  */
-export type Placement = { readonly kind: "cgroup"; readonly dir: string } | { readonly kind: "new-session" };
+export type Placement =
+  | { readonly kind: "cgroup"; readonly dir: string }
+  /** `ledgerFd`: the owner's group ledger, where the child registers its group itself before exec. */
+  | { readonly kind: "new-session"; readonly ledgerFd?: number };
 
 export interface Container extends StoppableTree {
   readonly mechanism: Mechanism;

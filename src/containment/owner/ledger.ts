@@ -19,7 +19,7 @@ export class GroupLedger {
 
   private constructor(
     readonly path: string,
-    private fd: number,
+    private file: number,
     private readonly live: () => Iterable<number>,
   ) {}
 
@@ -34,6 +34,11 @@ export class GroupLedger {
     }
   }
 
+  /** The open file (it changes when the ledger is compacted). */
+  get fd(): number {
+    return this.file;
+  }
+
   add(pgid: number): void {
     this.append(`+${pgid}\n`);
   }
@@ -44,15 +49,18 @@ export class GroupLedger {
 
   private append(line: string): void {
     try {
-      writeSync(this.fd, line);
+      writeSync(this.file, line);
     } catch {
       return; // a full disk: the exit sweep still covers orderly exits
     }
     if (++this.lines >= COMPACT_AFTER) this.compact();
   }
 
-  /** Rewrites the file to the groups alive now; rename makes the switch atomic for the sentinel. */
-  private compact(): void {
+  /**
+   * Rewrites the file to the groups alive now; rename makes the switch atomic for the sentinel.
+   * Also drops a line a native child wrote for itself before a spawn that then failed.
+   */
+  compact(): void {
     const next = `${this.path}.${randomBytes(3).toString("hex")}`;
     let fd: number | undefined;
     try {
@@ -69,8 +77,8 @@ export class GroupLedger {
       }
       return;
     }
-    closeSync(this.fd);
-    this.fd = fd;
+    closeSync(this.file);
+    this.file = fd;
     this.lines = 0;
   }
 }

@@ -91,6 +91,20 @@ class Owner {
     return this.scratchDir;
   }
 
+  /**
+   * The ledger's fd, for a native child that registers its own group before exec (it writes
+   * "+<pid>" there; the owner's own registration after the spawn is then a duplicate the
+   * sentinels ignore). Undefined where there is no ledger.
+   */
+  ledgerFd(): number | undefined {
+    return this.ledger?.fd;
+  }
+
+  /** A native spawn that failed after its child registered itself: rewrite the ledger to the live groups. */
+  dropSelfRegistered(): void {
+    this.ledger?.compact();
+  }
+
   /** The first sentinel's pid (tests, diagnostics). */
   get sentinelPid(): number | undefined {
     return this.sentinels[0]?.pid;

@@ -25,7 +25,8 @@ scratch=$1
 groups=' '
 note() {
   case $1 in
-    +*) groups="$groups\${1#+} " ;;
+    +*) p=\${1#+}
+        case $groups in *" $p "*) ;; *) groups="$groups$p " ;; esac ;;
     -*) p=\${1#-}
         case $groups in *" $p "*) groups="\${groups%%" $p "*} \${groups#*" $p "}" ;; esac ;;
   esac

@@ -32,7 +32,10 @@ export class ProcessGroupContainer implements Container {
 
   placement(): Placement {
     owner.guard(); // the native path: guards before the leader too
-    return { kind: "new-session" }; // setsid, as detached: true does for Node's spawn
+    // setsid, as detached: true does for Node's spawn; the child writes its group to the ledger
+    // before exec (the native path's counterpart of the launcher's gate).
+    const ledgerFd = owner.ledgerFd();
+    return ledgerFd === undefined ? { kind: "new-session" } : { kind: "new-session", ledgerFd };
   }
 
   adopt(pid: number): void {

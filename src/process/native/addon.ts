@@ -28,6 +28,8 @@ export interface NativeAddon {
     uid: number,
     gid: number,
     groups: readonly number[] | null,
+    /** New session only: the owner's group ledger, where the child writes "+<pid>" before exec; -1 for none. */
+    ledgerFd: number,
   ): NativeSpawnResult;
   /** Calls onExit(code, signal number) once the child exited; returns the watch, or an errno. */
   watch(

@@ -101,6 +101,7 @@ export function spawnNative(addon: NativeAddon, request: NativeSpawnRequest): Na
       request.uid ?? -1,
       request.gid ?? -1,
       null,
+      placement.kind === "new-session" ? (placement.ledgerFd ?? -1) : -1,
     );
     if ("errno" in result) throw spawnError(request.file, result.errno, result.step);
     const stdio = {

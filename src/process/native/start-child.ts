@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, type SpawnOptions, spawn } from "node:child_process";
 import type { Container } from "../../containment/container.js";
+import { owner } from "../../containment/owner/registry.js";
 import { checkExecFormat } from "../exec-format.js";
 import type { NativeChild } from "./native-child.js";
 import { type NativeSpawnError, type NativeStdio, spawnNative } from "./native-spawn.js";
@@ -46,6 +47,8 @@ export function startChild(
         placement: container.placement(),
       });
     } catch (error) {
+      // The child may have written its group to the ledger before the spawn failed: drop it.
+      if (container.mechanism === "process-group") owner.dropSelfRegistered();
       if (!clone3Refused(error) || process.env.PROCESSKIT_SPAWN === "native") throw error;
       refuseNative(-((error as NativeSpawnError).errno ?? 0));
     }
