@@ -536,7 +536,6 @@ export class RunningProcess implements AsyncDisposable {
 
   /** Resolves with the status once a plain HTTP GET answers with an accepted one (default 2xx). */
   waitForHttp(url: string | URL, options: WaitForHttpOptions): Promise<number> {
-    checkOptions(options, "waitForHttp", ["status", "within"], this.program);
     const parsed = checkUrl(url, this.program);
     const connect = checkConnect(options, this.program);
     const accept = checkStatus(options?.status, this.program);
