@@ -38,6 +38,11 @@ export interface Container extends StoppableTree {
   // see StoppableTree in stop.ts.
   /** Pids of live members. */
   members(): Promise<number[]>;
+  /**
+   * False when members cannot be listed as processes (process groups without a usable /proc):
+   * `members()` then lists each live group by its pgid, and "empty" means every group is gone.
+   */
+  readonly membershipKnown: boolean;
   stats(): Promise<ContainerStats>;
   /** Stops every member where it stands (cgroup.freeze, or SIGSTOP to each group). */
   freeze(): Promise<void>;

@@ -48,8 +48,17 @@ export interface ShutdownReport {
   readonly drained: boolean;
   /** True when survivors were SIGKILLed. */
   readonly escalated: boolean;
-  /** Members still alive at the end (only possible with `escalate: false`). */
-  readonly survivors: number;
+  /**
+   * Members still alive at the end (only possible with `escalate: false`), or `undefined` when
+   * they cannot be counted: without a usable /proc (see `membershipKnown`) a group that still
+   * exists has an unknown number of live members — never reported as 0.
+   */
+  readonly survivors: number | undefined;
+  /**
+   * False where /proc cannot be read (absent, empty, hidepid; macOS, BSD): `membersBefore`
+   * then counts live process groups rather than processes, and `survivors` may be undefined.
+   */
+  readonly membershipKnown: boolean;
   readonly elapsedMs: number;
 }
 
@@ -119,8 +128,18 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
       graceMs,
       escalate: options.escalate ?? true,
     });
-    const survivors = drained ? 0 : (await this.container.members()).length;
-    return { membersBefore, drained, escalated, survivors, elapsedMs: performance.now() - started };
+    // After the SIGKILL, one more look says whether the tree is gone (stopTree waited for it).
+    const gone = drained || (escalated && (await this.container.waitEmpty(0)));
+    const membershipKnown = this.container.membershipKnown;
+    const survivors = gone ? 0 : membershipKnown ? (await this.container.members()).length : undefined;
+    return {
+      membersBefore,
+      drained,
+      escalated,
+      survivors,
+      membershipKnown,
+      elapsedMs: performance.now() - started,
+    };
   }
 
   /** Kills every member at once and resolves when they are gone. Idempotent; the group stays usable. */

@@ -35,6 +35,7 @@ const POOL_LIMIT = 32;
 
 export class CgroupContainer implements Container {
   readonly mechanism = "cgroup-v2" as const;
+  readonly membershipKnown = true;
   private released = false;
   /** Adopted leaders not yet reaped (they may not have joined the cgroup yet). */
   private readonly leaders = new Set<number>();

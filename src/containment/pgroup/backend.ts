@@ -12,10 +12,15 @@ import type { Container, ContainerStats, ContainmentBackend, Placement, SpawnPla
 import { owner } from "../owner/registry.js";
 import { pollUntil } from "../poll.js";
 import { liveMembersOfGroups } from "../proc.js";
+import { procUsable } from "../proc-usable.js";
 
 export class ProcessGroupContainer implements Container {
   readonly mechanism = "process-group" as const;
   private readonly pgids = new Set<number>();
+
+  get membershipKnown(): boolean {
+    return procUsable();
+  }
 
   constructor(private readonly parent: ProcessGroupContainer | undefined) {}
 
