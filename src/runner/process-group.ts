@@ -13,7 +13,7 @@ import type { CommandSpec } from "../command/spec.js";
 import type { Container } from "../containment/container.js";
 import type { ContainerStats, Mechanism } from "../containment/mechanism.js";
 import { type Limits, provisionContainer } from "../containment/provision.js";
-import { requestedMechanism, resolveBackend } from "../containment/select.js";
+import { requestedMechanism, requestedRunMarker, resolveBackend } from "../containment/select.js";
 import { killTree, stopTree } from "../containment/stop.js";
 import { InvalidInputError, UnsupportedError } from "../errors.js";
 import { ContainedRunner } from "./contained-runner.js";
@@ -30,6 +30,8 @@ export interface GroupLimits {
 export interface ProcessGroupOptions {
   mechanism?: Mechanism;
   limits?: GroupLimits;
+  /** Under process groups, mark children so teardown also kills escapees that kept the marker (default true; see JobRunnerOptions). */
+  runMarker?: boolean;
 }
 
 export interface ShutdownOptions {
@@ -77,8 +79,9 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
   /** Creates a group. Limits the host cannot enforce reject with `ResourceLimitError`. */
   static async create(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
     const limits = parseLimits(options.limits);
-    const backend = await resolveBackend(requestedMechanism(options.mechanism));
-    const container = provisionContainer(backend, { limits });
+    const runMarker = requestedRunMarker(options.runMarker);
+    const backend = await resolveBackend(requestedMechanism(options.mechanism), runMarker);
+    const container = provisionContainer(backend, { limits, ...(runMarker !== undefined ? { runMarker } : {}) });
     return new ProcessGroup(container, backend.mechanism);
   }
 

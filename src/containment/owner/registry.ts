@@ -8,8 +8,10 @@
  *   sees its pipe from us close.
  */
 import { writeFileSync } from "node:fs";
+import { removeOwnerDirectories } from "./pid1-exit.js";
 import { scratchDir } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
+import { sweepMarkedEscapees } from "./sweep-marked.js";
 
 const FORGET_CHECKS = [100, 1_000, 10_000];
 
@@ -75,7 +77,11 @@ class Owner {
     }
   }
 
-  /** Synchronous last-moment teardown on an orderly exit. The sentinel removes the directories after. */
+  /**
+   * Synchronous last-moment teardown on an orderly exit. The sentinel removes the directories
+   * after — except when we are PID 1 of a PID namespace: the kernel kills the sentinel with
+   * the namespace as soon as we are gone, so this sweep removes them itself.
+   */
   private sweep(): void {
     if (this.cgroupDir !== "") {
       try {
@@ -91,6 +97,8 @@ class Owner {
         // already gone
       }
     }
+    sweepMarkedEscapees();
+    if (process.pid === 1) removeOwnerDirectories(this.cgroupDir);
   }
 }
 

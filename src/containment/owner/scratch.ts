@@ -22,3 +22,8 @@ export function scratchDir(): string | null {
   }
   return dir;
 }
+
+/** The directory if it was created, without creating it (the exit sweep must not make one just to delete it). */
+export function existingScratchDir(): string | null {
+  return dir ?? null;
+}
