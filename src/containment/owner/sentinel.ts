@@ -21,7 +21,8 @@ import { GroupLedger } from "./ledger.js";
 /**
  * Escapees under process groups (see pgroup/run-marker.ts): SIGKILL every process newer than
  * the owner (by pid; all of them once the pid counter wrapped) whose environment carries one
- * of this owner's marker tokens. One grep over their environ files, three rounds at most.
+ * of this owner's marker tokens. One grep over their environ files, three rounds at most
+ * (grep's status is not used: a process that vanished mid-scan makes it 2 even with matches).
  */
 const SWEEP_MARKED = `sweep_marked() {
   [ -n "$mark" ] || return 0
@@ -35,7 +36,8 @@ const SWEEP_MARKED = `sweep_marked() {
       if [ "$p" -gt "$since" ] 2>/dev/null || [ "$last" -lt "$since" ] 2>/dev/null; then set -- "$@" "$d/environ"; fi
     done
     [ $# -gt 0 ] || return 0
-    hits=$(grep -lzsE "^PROCESSKIT_RUN=(.*:)?$mark[.]" "$@") || return 0
+    hits=$(grep -lzsE "^PROCESSKIT_RUN=(.*:)?$mark[.]" "$@")
+    [ -n "$hits" ] || return 0
     for f in $hits; do f=\${f#/proc/}; kill -KILL "\${f%/environ}" 2>/dev/null; done
     round=$((round + 1))
   done

@@ -12,13 +12,23 @@ import { eventually, stat, track } from "../support.js";
 
 describe("ProcessGroupBackend", () => {
   it("plans a detached (session + group leader) spawn and keeps the program and argv as given", () => {
-    const container = new ProcessGroupBackend().createContainer();
+    const container = new ProcessGroupBackend(false).createContainer();
     const plan = container.plan("/bin/echo", ["a b", "$(x)"], { stdio: "ignore" });
     expect(plan).toEqual({
       file: "/bin/echo",
       args: ["a b", "$(x)"],
       options: { stdio: "ignore", detached: true },
     });
+  });
+
+  it("with the run marker, the plan only adds PROCESSKIT_RUN to the environment it would pass", () => {
+    const container = new ProcessGroupBackend(true).createContainer();
+    const plan = container.plan("/bin/echo", ["a"], { stdio: "ignore", env: { A: "1" } });
+    expect(plan.file).toBe("/bin/echo");
+    expect(plan.args).toEqual(["a"]);
+    expect(plan.options.detached).toBe(true);
+    expect(Object.keys(plan.options.env ?? {}).sort()).toEqual(["A", "PROCESSKIT_RUN"]);
+    expect(plan.options.env?.PROCESSKIT_RUN).toMatch(/^[0-9a-f]{12}\.\d+$/);
   });
 
   it("adopt registers the group with the owner; kill(-pgid) reaches the whole group", async () => {
