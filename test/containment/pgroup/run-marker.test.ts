@@ -61,7 +61,8 @@ describe("the marker value", () => {
 /** A leader that starts a setsid child, a double fork into a new session, and one that clears its environment. */
 const ESCAPEES = `setsid sleep 300 & echo "setsid $!"
 (setsid sh -c 'sleep 300 & echo "dfork $!"' &) ; sleep 0.2
-setsid env -i /bin/sleep 300 & echo "cleared $!"
+setsid env -i /bin/sleep 300 & c=$!; echo "cleared $c"
+while grep -q PROCESSKIT_RUN "/proc/$c/environ" 2>/dev/null; do sleep 0.05; done # until env(1) has exec'd sleep
 echo ready`;
 
 async function escapees(configure: (c: Command) => Command, run: (c: Command) => Promise<unknown>) {
