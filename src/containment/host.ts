@@ -104,7 +104,12 @@ export function hostContainment(): HostContainment {
     sentinel = false;
     reasons.push("no /bin/sh: no owner-death sentinel, only orderly exits are covered");
   }
-  const parentDeath = !sentinel ? "none" : mechanism === "cgroup-v2" ? "whole-tree" : "process-group";
+  const { pid1, reaper } = pid1Status();
+  // PID 1's death ends its PID namespace: the kernel kills every process in it, whatever the mechanism.
+  let parentDeath: HostContainment["parentDeath"];
+  if (pid1) parentDeath = "whole-tree";
+  else if (!sentinel) parentDeath = "none";
+  else parentDeath = mechanism === "cgroup-v2" ? "whole-tree" : "process-group";
 
   const cgroupPath = backend?.located?.path;
   const limits: Record<LimitKind, boolean> =
@@ -121,10 +126,10 @@ export function hostContainment(): HostContainment {
   }
 
   const spawn = spawnPath();
-  const { pid1, reaper } = pid1Status();
   if (pid1) {
     reasons.push(
       `Node is PID 1 of its PID namespace: orphaned grandchildren become its children, and killed ones stay zombies unless reaped (zombie reaper: ${reaper ? "the native core reaps them" : "unavailable (native core not loaded)"})`,
+      "as PID 1, its death ends the PID namespace and the kernel kills every process in it; an orderly exit removes the owner cgroup and scratch directory itself, but after a SIGKILL nothing is left to remove them",
     );
   }
 

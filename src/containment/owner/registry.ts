@@ -8,6 +8,7 @@
  *   sees its pipe from us close.
  */
 import { writeFileSync } from "node:fs";
+import { isPid1 } from "../pid1.js";
 import { removeOwnerDirectories } from "./pid1-exit.js";
 import { scratchDir } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
@@ -72,7 +73,9 @@ class Owner {
       this.sweepInstalled = true;
       process.on("exit", () => this.sweep());
     }
-    if (this.sentinel === undefined) {
+    // As PID 1 of a PID namespace no sentinel is needed (or could help): when we die, the
+    // kernel kills every process of the namespace, the sentinel included.
+    if (this.sentinel === undefined && !isPid1()) {
       this.sentinel = new Sentinel(() => ({ cgroupDir: this.cgroupDir, groups: this.groups }), scratchDir());
     }
   }
@@ -98,7 +101,7 @@ class Owner {
       }
     }
     sweepMarkedEscapees();
-    if (process.pid === 1) removeOwnerDirectories(this.cgroupDir);
+    if (isPid1()) removeOwnerDirectories(this.cgroupDir);
   }
 }
 
