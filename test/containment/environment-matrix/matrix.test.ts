@@ -68,7 +68,8 @@ function start(env: Environment, scenario: "runs" | "sigkill" | "probe"): Starte
       removeCgroupTree(delegated);
     });
   }
-  const base = (nextBase += 10);
+  nextBase += 10;
+  const base = nextBase;
   const tmp = workspace.tmpdir();
   const owner = new Owner(env, workspace, scenario, base, tmp, join(tmp, "..", `flag-${base}`), delegated);
   cleanup.push(() => {
