@@ -142,4 +142,11 @@ export const ADVICE_APPLIED: readonly Environment[] = [
     delegate: "partial",
     expect: { mechanism: "cgroup-v2" },
   },
+  {
+    name: "a root-owned leaf inside a delegated subtree + nothing (the delegated ancestor is found)",
+    prelude: 'mkdir "$DELEGATED/leaf" && echo $$ > "$DELEGATED/leaf/cgroup.procs"',
+    asNobody: true,
+    delegate: "full",
+    expect: { mechanism: "cgroup-v2", reason: /using the delegated cgroup .*leaf is not writable by uid 65534/ },
+  },
 ];

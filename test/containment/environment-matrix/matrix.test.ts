@@ -184,7 +184,7 @@ describe.skipIf(skipped !== undefined).each(ENVIRONMENTS)("environment matrix: $
   }, 60_000);
 });
 
-describe.skipIf(skipped !== undefined).each(ADVICE_APPLIED)("advice verified: $name", (env) => {
+describe.skipIf(skipped !== undefined).each(ADVICE_APPLIED)("advice applied: $name", (env) => {
   it("gives cgroup v2, reported before the first run and used by it", async () => {
     const { owner, delegated, ready } = start(env, "probe");
     const host = await ready;
