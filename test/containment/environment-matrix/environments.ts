@@ -147,6 +147,9 @@ export const ADVICE_APPLIED: readonly Environment[] = [
     prelude: 'mkdir "$DELEGATED/leaf" && echo $$ > "$DELEGATED/leaf/cgroup.procs"',
     asNobody: true,
     delegate: "full",
-    expect: { mechanism: "cgroup-v2", reason: /using the delegated cgroup .*leaf is not writable by uid 65534/ },
+    expect: {
+      mechanism: "cgroup-v2",
+      reason: /using the delegated cgroup .*leaf is not writable by uid 65534/,
+    },
   },
 ];
