@@ -81,7 +81,10 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
     const limits = parseLimits(options.limits);
     const runMarker = requestedRunMarker(options.runMarker);
     const backend = await resolveBackend(requestedMechanism(options.mechanism), runMarker);
-    const container = provisionContainer(backend, { limits, ...(runMarker !== undefined ? { runMarker } : {}) });
+    const container = provisionContainer(backend, {
+      limits,
+      ...(runMarker !== undefined ? { runMarker } : {}),
+    });
     return new ProcessGroup(container, backend.mechanism);
   }
 
