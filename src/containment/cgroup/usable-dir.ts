@@ -13,7 +13,7 @@
  */
 import { accessSync, constants, statfsSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Located, Refusal } from "./locate.js";
+import type { Located, Refusal } from "./located.js";
 
 /** CGROUP2_SUPER_MAGIC from linux/magic.h. */
 export const CGROUP2_SUPER_MAGIC = 0x63677270;
