@@ -128,9 +128,16 @@ function ownerCgroup(): Prepared {
       try {
         mkdirSync(ownerDir);
       } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const kind =
+          code === "EROFS"
+            ? "read-only"
+            : code === "EACCES" || code === "EPERM"
+              ? "not-delegated"
+              : "probe-failed";
         throw new CgroupUnavailable(
           `cannot create ${ownerDir}: ${(error as Error).message}`,
-          "not-delegated",
+          kind,
           located.path,
         );
       }
