@@ -9,7 +9,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, waitDead } from "../helpers/procs.js";
-import { cli, HAS_CGROUP, MECHANISMS, pidsFrom, startCli, tempDir, treeScript, waitUntil } from "./cli.js";
+import { cli, MECHANISMS, pidsFrom, startCli, tempDir, treeScript, waitUntil } from "./cli.js";
 
 async function startTree(
   mechanism: string,
