@@ -50,6 +50,12 @@ export function adviceFor(input: AdviceInput): string[] {
         out.push(
           "start the program in a cgroup delegated to you: `systemd-run --user --scope -p Delegate=yes -- node app.js`",
         );
+        // systemd-run --user talks to the user's own manager, which runs only for a logged-in (or lingering) user.
+        if (!existsSync(`/run/user/${uid}/systemd`)) {
+          out.push(
+            `there is no systemd user manager for uid ${uid} yet: log in through a session, or have root run \`loginctl enable-linger <user>\``,
+          );
+        }
       }
       out.push(
         input.refusal === "partly-delegated"
