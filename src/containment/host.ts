@@ -82,7 +82,11 @@ export function hostContainment(): HostContainment {
   let runMarker = false;
   if (mechanism === "process-group") {
     runMarker = markerAllowedByEnv();
-    if (!proc.usable) {
+    if (!proc.usable && proc.ownProcessesVisible) {
+      reasons.push(
+        `process groups with ${proc.reason}: membership is judged by kill(-pgid, 0), so a grace always runs its full length; descendants that left the group are still found by the run marker among this user's processes`,
+      );
+    } else if (!proc.usable) {
       reasons.push(
         `process groups without a usable /proc (${proc.reason}): a descendant that calls setsid() escapes teardown, and membership is judged by kill(-pgid, 0), so a grace always runs its full length`,
       );

@@ -11,7 +11,17 @@ import { readFileSync, statfsSync } from "node:fs";
 /** PROC_SUPER_MAGIC from linux/magic.h. */
 export const PROC_SUPER_MAGIC = 0x9fa0;
 
-export type ProcAccess = { readonly usable: true } | { readonly usable: false; readonly reason: string };
+export type ProcAccess =
+  | { readonly usable: true }
+  | {
+      readonly usable: false;
+      readonly reason: string;
+      /**
+       * /proc is procfs and shows us, but hides other users (hidepid): our own processes can
+       * still be scanned for the run marker (another uid's environ is unreadable anyway).
+       */
+      readonly ownProcessesVisible: boolean;
+    };
 
 let cached: ProcAccess | undefined;
 
@@ -24,17 +34,24 @@ export function procUsable(): boolean {
   return procAccess().usable;
 }
 
+/** Whether this user's own processes can be listed and read (true also under hidepid). */
+export function ownProcessesVisible(): boolean {
+  const access = procAccess();
+  return access.usable || access.ownProcessesVisible;
+}
+
 function probe(): ProcAccess {
   let type: number;
   try {
     type = statfsSync("/proc").type;
   } catch {
-    return { usable: false, reason: "there is no /proc directory" };
+    return { usable: false, reason: "there is no /proc directory", ownProcessesVisible: false };
   }
   if (type !== PROC_SUPER_MAGIC) {
     return {
       usable: false,
       reason: `/proc is not a proc filesystem (statfs type 0x${type.toString(16)}; mount it with: mount -t proc proc /proc)`,
+      ownProcessesVisible: false,
     };
   }
   let mountinfo: string;
@@ -44,6 +61,7 @@ function probe(): ProcAccess {
     return {
       usable: false,
       reason: "/proc is mounted but does not show this process (/proc/self is missing)",
+      ownProcessesVisible: false,
     };
   }
   const hidden = hidepid(mountinfo);
@@ -51,6 +69,7 @@ function probe(): ProcAccess {
     return {
       usable: false,
       reason: `/proc is mounted with hidepid=${hidden}: processes of other users are invisible to uid ${process.getuid?.()}`,
+      ownProcessesVisible: true,
     };
   }
   return { usable: true };

@@ -11,7 +11,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { isLive, readStat } from "../proc.js";
-import { procUsable } from "../proc-usable.js";
+import { ownProcessesVisible } from "../proc-usable.js";
 import { markerNames, RUN_MARKER } from "./run-marker.js";
 
 export interface Since {
@@ -67,7 +67,7 @@ function lastPid(): number | undefined {
 
 /** Live processes newer than `since` whose marker names `token` (see `markerNames`). */
 export function findMarked(token: string, since: Since): number[] {
-  if (!procUsable()) return [];
+  if (!ownProcessesVisible()) return [];
   let names: string[];
   try {
     names = readdirSync("/proc");

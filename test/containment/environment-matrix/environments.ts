@@ -110,6 +110,15 @@ export const ENVIRONMENTS: readonly Environment[] = [
     },
   },
   {
+    name: "a /proc mounted with hidepid, as an unprivileged uid",
+    prelude: "mount -t proc -o hidepid=2 proc /proc",
+    asNobody: true,
+    expect: {
+      mechanism: "process-group",
+      reason: /hidepid=invisible: processes of other users are invisible/,
+    },
+  },
+  {
     name: "a PATH with unreadable and non-directory entries",
     prelude: "true",
     asNobody: true,
