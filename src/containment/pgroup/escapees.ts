@@ -100,12 +100,13 @@ export function findMarked(token: string, since: Since): number[] {
 export function killMarked(token: string, since: Since): number[] {
   const killed: number[] = [];
   for (let round = 0; round < 3; round++) {
-    const found = findMarked(token, since).filter((pid) => !killed.includes(pid) || isLive(readStat(pid)));
-    if (found.length === 0) break;
-    for (const pid of found) {
+    // One killed in an earlier round may still be dying: only new ones call for another round.
+    const fresh = findMarked(token, since).filter((pid) => !killed.includes(pid));
+    if (fresh.length === 0) break;
+    for (const pid of fresh) {
       try {
         process.kill(pid, "SIGKILL");
-        if (!killed.includes(pid)) killed.push(pid);
+        killed.push(pid);
       } catch {
         // exited meanwhile
       }
