@@ -13,7 +13,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ADVICE_APPLIED, ENVIRONMENTS, type Environment, MEMBERS, SETSID_MEMBERS } from "./environments.js";
 import {
   cannotRun,
@@ -37,10 +37,21 @@ const cleanup: Array<() => void | Promise<void>> = [];
 beforeAll(() => {
   if (skipped === undefined) workspace = new Workspace();
 });
+/** Runs every cleanup step even when one fails (a failed test must not leak the next one's). */
+async function runCleanup(): Promise<void> {
+  for (const step of cleanup.splice(0).reverse()) {
+    try {
+      await step();
+    } catch (error) {
+      console.log(`environment matrix cleanup: ${(error as Error).message}`);
+    }
+  }
+}
+afterEach(runCleanup, 60_000);
 afterAll(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
+  await runCleanup();
   workspace?.remove();
-});
+}, 60_000);
 
 let nextBase = 700_000 + Math.floor(Math.random() * 200_000) * 10;
 
