@@ -30,6 +30,12 @@ export interface Container extends StoppableTree {
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan;
   /** Where a natively spawned leader goes (the native path's counterpart of `plan`). */
   placement(): Placement;
+  /**
+   * The environment a natively spawned leader gets, from the one it would get otherwise (the
+   * native path's counterpart of what `plan` does to `options.env`): unchanged under cgroup v2,
+   * plus the run marker under process groups.
+   */
+  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Records a leader that was spawned from a plan (or the placement) of this container. */
   adopt(pid: number): void;
   /** The leader was reaped: its pid is no longer ours and may be reused from now on. */

@@ -170,7 +170,9 @@ async function create(): Promise<CgroupBackend> {
         child.stdout?.on("data", (c: Buffer) => out.push(c));
         child.stderr?.on("data", (c: Buffer) => err.push(c));
         const closed = (stream: NodeJS.ReadableStream | null) =>
-          new Promise<void>((resolve) => (stream === null ? resolve() : stream.once("close", () => resolve())));
+          new Promise<void>((resolve) =>
+            stream === null ? resolve() : stream.once("close", () => resolve()),
+          );
         const drained = Promise.all([closed(child.stdout), closed(child.stderr)]);
         status = await new Promise<number | null>((resolve) => {
           child.once("error", () => resolve(-1));

@@ -80,6 +80,10 @@ export class CgroupContainer implements Container {
     return launcherPlan(this.dir, file, args, options);
   }
 
+  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return env;
+  }
+
   placement(): Placement {
     return { kind: "cgroup", dir: this.dir };
   }

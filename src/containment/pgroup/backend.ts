@@ -46,8 +46,12 @@ export class ProcessGroupContainer implements Container {
 
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     if (this.tokens.length === 0) return { file, args, options: { ...options, detached: true } };
-    const env = markedEnvironment(options.env ?? process.env, this.tokens);
+    const env = this.childEnvironment(options.env ?? process.env);
     return { file, args, options: { ...options, env, detached: true } };
+  }
+
+  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return this.tokens.length === 0 ? env : markedEnvironment(env, this.tokens);
   }
 
   placement(): Placement {
