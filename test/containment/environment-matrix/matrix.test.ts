@@ -84,7 +84,10 @@ function start(env: Environment, scenario: "runs" | "sigkill" | "probe"): Starte
   const tmp = workspace.tmpdir();
   const owner = new Owner(env, workspace, scenario, base, tmp, join(tmp, "..", `flag-${base}`), delegated);
   cleanup.push(() => {
-    killPids([owner.child.pid as number]);
+    // Never a stale pid (pid_max is 32768 here and wraps within minutes): the owner only while
+    // Node has not reaped it, the tree's members only as found by their unique command lines now.
+    if (owner.child.exitCode === null && owner.child.signalCode === null)
+      killPids([owner.child.pid as number]);
     killPids(findMembers(base).values());
   });
   const ready = owner.next("host");
@@ -164,7 +167,11 @@ describe.skipIf(skipped !== undefined).each(ENVIRONMENTS)("environment matrix: $
     expect(output.mechanism).toBe(env.expect.mechanism); // what the runs got is what was reported
     expect(output.exitCode).toBe(0);
     expect(survivorsOf(first), "survivors of output()").toEqual(expectedSurvivors);
-    killPids([...first].filter(([n]) => expectedSurvivors.includes(n)).map(([, pid]) => pid));
+    // The documented survivors were just seen alive, so their pids are still theirs. (A new
+    // tree with the same numbers starts now: findMembers would find its members too.)
+    killPids(
+      [...first].filter(([n, pid]) => expectedSurvivors.includes(n) && isLive(pid)).map(([, pid]) => pid),
+    );
 
     // A 1 s timeout of a tree that ignores SIGTERM: the grace runs out, SIGKILL follows.
     await owner.next("tree-up", 1);
@@ -174,7 +181,7 @@ describe.skipIf(skipped !== undefined).each(ENVIRONMENTS)("environment matrix: $
     expect(timed.mechanism).toBe(env.expect.mechanism);
     expect(survivorsOf(second), "survivors of the timeout").toEqual(expectedSurvivors);
     expect(isLive(second.get(5) ?? -1)).toBe(false); // the leader too
-    killPids(second.values());
+    killPids(findMembers(owner.base).values());
 
     expect(await owner.exited, owner.stderr).toBe(0);
     await expectNoLeftovers(owner, host.ownerDir);
@@ -190,7 +197,7 @@ describe.skipIf(skipped !== undefined).each(ENVIRONMENTS)("environment matrix: $
     await owner.exited;
     const gone = await eventually(() => survivorsOf(members).length === expectedSurvivors.length);
     expect(gone && survivorsOf(members)).toEqual(expectedSurvivors);
-    killPids(members.values());
+    killPids(findMembers(owner.base).values());
     await expectNoLeftovers(owner, host.ownerDir, env.expect.pid1 === true);
   }, 60_000);
 });
