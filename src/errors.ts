@@ -74,14 +74,19 @@ export class SpawnError extends ProcessError {
 export class NotFoundError extends ProcessError {
   readonly reason = "not-found" as const;
   readonly searched: readonly string[];
-  constructor(program: string, searched: readonly string[]) {
+  /** How many of the searched PATH entries could not be looked into (missing parent, not a directory, no permission…): skipped, as execvp does. */
+  readonly unusable: number;
+  constructor(program: string, searched: readonly string[], unusable = 0) {
     super(
       program,
       searched.length > 0
-        ? `${program}: not found on PATH (searched ${searched.length} director${searched.length === 1 ? "y" : "ies"})`
+        ? `${program}: not found on PATH (searched ${searched.length} director${searched.length === 1 ? "y" : "ies"}${
+            unusable > 0 ? `, ${unusable} of them not searchable` : ""
+          })`
         : `${program}: no such file`,
     );
     this.searched = searched;
+    this.unusable = unusable;
   }
 }
 

@@ -38,6 +38,12 @@ export interface Container extends StoppableTree {
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan;
   /** Where a natively spawned leader goes (the native path's counterpart of `plan`). */
   placement(): Placement;
+  /**
+   * The environment a natively spawned leader gets, from the one it would get otherwise (the
+   * native path's counterpart of what `plan` does to `options.env`): unchanged under cgroup v2,
+   * plus the run marker under process groups.
+   */
+  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   /** Records a leader that was spawned from a plan (or the placement) of this container. */
   adopt(pid: number): void;
   /** The leader was reaped: its pid is no longer ours and may be reused from now on. */
@@ -46,6 +52,11 @@ export interface Container extends StoppableTree {
   // see StoppableTree in stop.ts.
   /** Pids of live members. */
   members(): Promise<number[]>;
+  /**
+   * False when members cannot be listed as processes (process groups without a usable /proc):
+   * `members()` then lists each live group by its pgid, and "empty" means every group is gone.
+   */
+  readonly membershipKnown: boolean;
   stats(): Promise<ContainerStats>;
   /** Stops every member where it stands (cgroup.freeze, or SIGSTOP to each group). */
   freeze(): Promise<void>;

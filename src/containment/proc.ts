@@ -1,5 +1,6 @@
 /** Reading /proc: the only way to tell a live process from a zombie by pid or by process group. */
 import { closeSync, openSync, readdirSync, readSync } from "node:fs";
+import { procUsable } from "./proc-usable.js";
 
 export interface ProcStat {
   readonly pid: number;
@@ -67,21 +68,18 @@ export function isPidAlive(pid: number): boolean {
   return isLive(readStat(pid));
 }
 
-let procAvailable: boolean | undefined;
-
 /**
- * Live processes whose process group is one of `pgids`, or undefined when /proc is missing
- * (macOS, BSD): the caller must then fall back to `kill(-pgid, 0)`, which counts zombies as
- * alive — never to "empty", which would end every grace at once and skip the SIGKILL.
+ * Live processes whose process group is one of `pgids`, or undefined when /proc cannot be
+ * believed (missing, empty, not procfs, hidepid — see proc-usable.ts; macOS, BSD): the
+ * caller must then fall back to `kill(-pgid, 0)`, which counts zombies as alive — never to
+ * "empty", which would end every grace at once and skip the SIGKILL.
  */
 export function liveMembersOfGroups(pgids: ReadonlySet<number>): number[] | undefined {
-  if (procAvailable === false) return undefined;
+  if (!procUsable()) return undefined;
   let entries: string[];
   try {
     entries = readdirSync("/proc");
-    procAvailable = true;
   } catch {
-    procAvailable = false;
     return undefined;
   }
   const found: number[] = [];

@@ -9,7 +9,7 @@ import { CgroupContainer } from "./cgroup/container.js";
 import { applyLimits, type Limits } from "./cgroup/limits.js";
 import type { Container, ContainmentBackend } from "./container.js";
 import { findSetpriv } from "./launcher.js";
-import { processGroupBackend } from "./select.js";
+import { processGroupsWith } from "./select.js";
 
 export type { Limits };
 
@@ -23,6 +23,8 @@ export interface ContainerRequest {
    * run. Such containers never read accounting nor carry limits, so nothing carries over.
    */
   readonly privateRun?: boolean;
+  /** Under process groups, mark the children (undefined: PROCESSKIT_RUN_MARKER decides). */
+  readonly runMarker?: boolean;
 }
 
 export function provisionContainer(backend: ContainmentBackend, request: ContainerRequest = {}): Container {
@@ -36,7 +38,7 @@ export function provisionContainer(backend: ContainmentBackend, request: Contain
     backend.mechanism === "cgroup-v2" &&
     findSetpriv() === null &&
     !nativeSpawnInUse()
-      ? processGroupBackend.createContainer()
+      ? processGroupsWith(request.runMarker).createContainer()
       : request.privateRun === true && asked.length === 0 && backend instanceof CgroupBackend
         ? backend.createRunContainer()
         : backend.createContainer();

@@ -38,8 +38,24 @@ export function requestedMechanism(option: unknown): Mechanism | undefined {
   return value;
 }
 
-export async function resolveBackend(requested: Mechanism | undefined): Promise<ContainmentBackend> {
-  if (requested === "process-group") return processGroupBackend;
+const unmarkedProcessGroups = new ProcessGroupBackend(false);
+
+/** The process-group backend for a `runMarker` option (undefined: PROCESSKIT_RUN_MARKER decides). */
+export function processGroupsWith(runMarker: boolean | undefined): ContainmentBackend {
+  return runMarker === false ? unmarkedProcessGroups : processGroupBackend;
+}
+
+/** Validates a `runMarker` option. */
+export function requestedRunMarker(option: unknown): boolean | undefined {
+  if (option === undefined || typeof option === "boolean") return option;
+  throw new InvalidInputError("runMarker", `runMarker: expected a boolean, got ${typeof option}`);
+}
+
+export async function resolveBackend(
+  requested: Mechanism | undefined,
+  runMarker: boolean | undefined = undefined,
+): Promise<ContainmentBackend> {
+  if (requested === "process-group") return processGroupsWith(runMarker);
   try {
     return await CgroupBackend.get();
   } catch (error) {
@@ -49,6 +65,6 @@ export async function resolveBackend(requested: Mechanism | undefined): Promise<
         `cgroup-v2 containment is not available here: ${(error as Error).message}`,
       );
     }
-    return processGroupBackend;
+    return processGroupsWith(runMarker);
   }
 }

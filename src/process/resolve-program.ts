@@ -47,6 +47,14 @@ export function resolveProgram(
     const verdict = check(file);
     if (verdict === "ok") return file;
     if (verdict === "missing") throw new NotFoundError(program, []);
+    if (verdict === "unusable-path") {
+      // A named path: say why it cannot be run rather than pretending it does not exist.
+      throw new SpawnError(
+        program,
+        `${program}: ${file} cannot be reached (a parent is not a searchable directory)`,
+        errno("EACCES", file),
+      );
+    }
     throw notExecutable(program, file, verdict);
   }
   const dirs = [
@@ -54,25 +62,50 @@ export function resolveProgram(
     ...(pathVar ?? DEFAULT_PATH).split(delimiter),
   ];
   let firstBad: { file: string; verdict: Verdict } | undefined;
+  let unusable = 0;
   for (const dir of dirs) {
     // An empty PATH entry means the current directory, as in execvp.
     const file = join(dir === "" ? base : isAbsolute(dir) ? dir : resolve(base, dir), program);
     const verdict = check(file);
     if (verdict === "ok") return file;
-    if (verdict !== "missing") firstBad ??= { file, verdict };
+    // Like execvp: an entry we cannot search (missing, not a directory, no permission, a
+    // symlink loop, a name too long) is skipped, never an error for the whole lookup.
+    if (verdict === "unusable-path") unusable++;
+    else if (verdict !== "missing") firstBad ??= { file, verdict };
   }
   // execvp reports EACCES when a candidate existed but could not be executed: so do we.
   if (firstBad !== undefined) throw notExecutable(program, firstBad.file, firstBad.verdict);
   throw new NotFoundError(
     program,
     dirs.map((d) => (d === "" ? "." : d)),
+    unusable,
   );
 }
 
-type Verdict = "ok" | "missing" | "directory" | "not-executable";
+/** "unusable-path": the candidate could not even be looked at (a PATH entry we skip, as execvp does). */
+type Verdict = "ok" | "missing" | "unusable-path" | "directory" | "not-executable";
+
+/** Errors that say "this path cannot lead to a file", not "this file is bad". */
+const UNUSABLE = new Set([
+  "ENOTDIR",
+  "EACCES",
+  "EPERM",
+  "ELOOP",
+  "ENAMETOOLONG",
+  "ESTALE",
+  "ENODEV",
+  "ETIMEDOUT",
+]);
 
 function check(file: string): Verdict {
-  const stat = statSync(file, { throwIfNoEntry: false });
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(file, { throwIfNoEntry: false });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (UNUSABLE.has(code)) return "unusable-path";
+    throw error;
+  }
   if (stat === undefined) return "missing";
   if (stat.isDirectory()) return "directory";
   try {

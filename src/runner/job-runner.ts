@@ -8,18 +8,25 @@ import { checkOptions } from "../command/validate.js";
 import type { Container, ContainmentBackend } from "../containment/container.js";
 import type { Mechanism } from "../containment/mechanism.js";
 import { provisionContainer } from "../containment/provision.js";
-import { requestedMechanism, resolveBackend } from "../containment/select.js";
+import { requestedMechanism, requestedRunMarker, resolveBackend } from "../containment/select.js";
 import { ContainedRunner } from "./contained-runner.js";
 
 export interface JobRunnerOptions {
   /** Force a containment mechanism (default: PROCESSKIT_MECHANISM, else the best the host supports). */
   mechanism?: Mechanism;
+  /**
+   * Under process groups, mark every child's environment (PROCESSKIT_RUN) so teardown also
+   * kills descendants that left the group but kept the marker. Default true, unless
+   * PROCESSKIT_RUN_MARKER=off. No effect under cgroup v2, which needs no marker.
+   */
+  runMarker?: boolean;
 }
 
 export class JobRunner extends ContainedRunner {
   /** @internal */
   protected readonly privateContainers = true;
   private readonly requested: Mechanism | undefined;
+  private readonly runMarker: boolean | undefined;
   private backend: ContainmentBackend | undefined;
   private pending: Promise<ContainmentBackend> | undefined;
 
@@ -27,6 +34,7 @@ export class JobRunner extends ContainedRunner {
     super();
     checkOptions(options, "JobRunner", ["mechanism"]);
     this.requested = requestedMechanism(options.mechanism);
+    this.runMarker = requestedRunMarker(options.runMarker);
   }
 
   /** The mechanism runs use: known after the first run (or `await runner.ready()`); until then the requested one. */
@@ -46,7 +54,7 @@ export class JobRunner extends ContainedRunner {
 
   private resolve(): Promise<ContainmentBackend> | ContainmentBackend {
     if (this.backend !== undefined) return this.backend;
-    this.pending ??= resolveBackend(this.requested).then(
+    this.pending ??= resolveBackend(this.requested, this.runMarker).then(
       (backend) => {
         this.backend = backend;
         return backend;
@@ -64,6 +72,7 @@ export class JobRunner extends ContainedRunner {
     return provisionContainer(this.backend ?? (await this.resolve()), {
       dropsPrivileges: spec.uid !== undefined || spec.gid !== undefined,
       privateRun: true,
+      ...(this.runMarker !== undefined ? { runMarker: this.runMarker } : {}),
     });
   }
 }

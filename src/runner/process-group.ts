@@ -14,7 +14,7 @@ import { checkBoolean, checkOptions } from "../command/validate.js";
 import type { Container } from "../containment/container.js";
 import type { ContainerStats, Mechanism } from "../containment/mechanism.js";
 import { type Limits, provisionContainer } from "../containment/provision.js";
-import { requestedMechanism, resolveBackend } from "../containment/select.js";
+import { requestedMechanism, requestedRunMarker, resolveBackend } from "../containment/select.js";
 import { killTree, stopTree } from "../containment/stop.js";
 import { InvalidInputError, UnsupportedError } from "../errors.js";
 import { ContainedRunner } from "./contained-runner.js";
@@ -31,6 +31,8 @@ export interface GroupLimits {
 export interface ProcessGroupOptions {
   mechanism?: Mechanism;
   limits?: GroupLimits;
+  /** Under process groups, mark children so teardown also kills escapees that kept the marker (default true; see JobRunnerOptions). */
+  runMarker?: boolean;
 }
 
 export interface ShutdownOptions {
@@ -49,8 +51,17 @@ export interface ShutdownReport {
   readonly drained: boolean;
   /** True when survivors were SIGKILLed. */
   readonly escalated: boolean;
-  /** Members still alive at the end (only possible with `escalate: false`). */
-  readonly survivors: number;
+  /**
+   * Members still alive at the end (only possible with `escalate: false`), or `undefined` when
+   * they cannot be counted: without a usable /proc (see `membershipKnown`) a group that still
+   * exists has an unknown number of live members — never reported as 0.
+   */
+  readonly survivors: number | undefined;
+  /**
+   * False where /proc cannot be read (absent, empty, hidepid; macOS, BSD): `membersBefore`
+   * then counts live process groups rather than processes, and `survivors` may be undefined.
+   */
+  readonly membershipKnown: boolean;
   readonly elapsedMs: number;
 }
 
@@ -70,8 +81,12 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
   static async create(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
     checkOptions(options, "ProcessGroup.create", ["mechanism", "limits"]);
     const limits = parseLimits(options.limits);
-    const backend = await resolveBackend(requestedMechanism(options.mechanism));
-    const container = provisionContainer(backend, { limits });
+    const runMarker = requestedRunMarker(options.runMarker);
+    const backend = await resolveBackend(requestedMechanism(options.mechanism), runMarker);
+    const container = provisionContainer(backend, {
+      limits,
+      ...(runMarker !== undefined ? { runMarker } : {}),
+    });
     return new ProcessGroup(container, backend.mechanism);
   }
 
@@ -124,8 +139,18 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
       graceMs,
       escalate,
     });
-    const survivors = drained ? 0 : (await this.container.members()).length;
-    return { membersBefore, drained, escalated, survivors, elapsedMs: performance.now() - started };
+    // After the SIGKILL, one more look says whether the tree is gone (stopTree waited for it).
+    const gone = drained || (escalated && (await this.container.waitEmpty(0)));
+    const membershipKnown = this.container.membershipKnown;
+    const survivors = gone ? 0 : membershipKnown ? (await this.container.members()).length : undefined;
+    return {
+      membersBefore,
+      drained,
+      escalated,
+      survivors,
+      membershipKnown,
+      elapsedMs: performance.now() - started,
+    };
   }
 
   /** Kills every member at once and resolves when they are gone. Idempotent; the group stays usable. */

@@ -11,6 +11,8 @@ describe("processkit doctor", () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.mechanism).toBe(HAS_CGROUP ? "cgroup-v2" : "process-group");
     expect(["whole-tree", "process-group", "none"]).toContain(doc.parentDeath);
+    expect(doc.pid1).toBe(process.pid === 1);
+    expect(Array.isArray(doc.advice)).toBe(true);
     expect(Object.keys(doc.limits).sort()).toEqual(["cpuQuota", "maxProcesses", "memoryMax"]);
     expect(Array.isArray(doc.reasons)).toBe(true);
     expect(typeof doc.cgroup2.writable).toBe("boolean");
@@ -34,6 +36,7 @@ describe("processkit doctor", () => {
       mechanism: "process-group",
       forced: "process-group",
       parentDeath: "process-group",
+      runMarker: true,
     });
     expect(doc.reasons.join(" ")).toMatch(/forced by PROCESSKIT_MECHANISM/);
     const human = await cli(["doctor"], { mechanism: "process-group" });

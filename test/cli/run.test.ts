@@ -4,10 +4,12 @@
  * CLI (the owner sentinel). Each test first proves the tree was alive (positive control),
  * then checks every pid by /proc state.
  */
+import { writeFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, waitDead } from "../helpers/procs.js";
-import { cli, HAS_CGROUP, MECHANISMS, pidsFrom, startCli, tempDir, treeScript, waitUntil } from "./cli.js";
+import { cli, MECHANISMS, pidsFrom, startCli, tempDir, treeScript, waitUntil } from "./cli.js";
 
 async function startTree(
   mechanism: string,
@@ -96,20 +98,74 @@ describe.each(MECHANISMS)("processkit run under %s", (mechanism) => {
   });
 });
 
-describe.runIf(HAS_CGROUP)("processkit run under cgroup-v2: setsid escapees", () => {
+// Under process groups the setsid child (a detached server, say: issue 14) is found by its run marker.
+describe.each(MECHANISMS)("processkit run under %s: setsid escapees", (mechanism) => {
   it("--timeout also kills a descendant that called setsid()", async () => {
-    const { run, pids } = await startTree("cgroup-v2", ["--timeout", "1.5s"], { setsid: true });
+    const { run, pids } = await startTree(mechanism, ["--timeout", "1.5s"], { setsid: true });
     expect((await run.done).code).toBe(124);
     await expectAllDead(pids);
   });
 
-  it("SIGKILL to the CLI also kills a descendant that called setsid() (whole-tree owner death)", async () => {
-    const { run, pids } = await startTree("cgroup-v2", [], { setsid: true });
+  it("SIGKILL to the CLI also kills a descendant that called setsid() (owner death)", async () => {
+    const { run, pids } = await startTree(mechanism, [], { setsid: true });
     run.child.kill("SIGKILL");
     await run.done;
     await expectAllDead(pids);
   });
 });
+
+describe.each(MECHANISMS)("processkit run under %s: a detached server", (mechanism) => {
+  it("a timed-out script's detached server is gone and its port is free again (issue 14)", async () => {
+    const port = await freePort();
+    const dir = tempDir();
+    const pidFile = join(dir, "pids");
+    const server = join(dir, "server.cjs");
+    writeFileSync(
+      server,
+      `require("net").createServer().listen(${port}, "127.0.0.1", () => require("fs").appendFileSync(${JSON.stringify(pidFile)}, process.pid + "\\n"));`,
+    );
+    // Node's detached spawn: a new session, the way servers and `npm run` helpers daemonize.
+    const launcher = join(dir, "launch.cjs");
+    writeFileSync(
+      launcher,
+      `require("child_process").spawn(process.execPath, [${JSON.stringify(server)}], { detached: true, stdio: "ignore" }).unref();`,
+    );
+    const script = `"$0" "$1"; exec sleep 300`;
+    const run = startCli(["run", "--timeout", "2s", "--", "sh", "-c", script, process.execPath, launcher], {
+      mechanism,
+    });
+    await waitUntil(() => pidsFrom(pidFile).length >= 1, "the server to listen");
+    const serverPid = pidsFrom(pidFile)[0] as number;
+    try {
+      expect(isAlive(serverPid)).toBe(true);
+      expect(await canListen(port)).toBe(false); // positive control: the port is taken
+      expect((await run.done).code).toBe(124);
+      expect(await waitDead(serverPid, 10_000)).toBe(true);
+      expect(await canListen(port)).toBe(true);
+    } finally {
+      if (isAlive(serverPid)) process.kill(serverPid, "SIGKILL");
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
 
 describe("processkit run: stdio, environment, --json", () => {
   it("the child inherits stdin, stdout and stderr", async () => {

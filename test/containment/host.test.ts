@@ -38,12 +38,14 @@ describe("hostContainment()", () => {
     expect(host.reasons.some((r) => r.includes("setsid"))).toBe(false);
   });
 
-  it("forced process groups: reported as such, with the setsid hole and process-group parent death", async () => {
+  it("forced process groups: reported as such, with the run marker and what escapes it", async () => {
     process.env.PROCESSKIT_MECHANISM = "process-group";
     const host = hostContainment();
     expect(host.mechanism).toBe("process-group");
     expect(host.cgroupPath).toBeUndefined();
     expect(host.parentDeath).toBe("process-group");
+    expect(host.runMarker).toBe(true);
+    expect(host.reasons.join("\n")).toMatch(/PROCESSKIT_RUN/);
     expect(host.limits).toEqual({ memoryMax: false, maxProcesses: false, cpuQuota: false });
     expect(host.reasons.join("\n")).toMatch(/PROCESSKIT_MECHANISM/);
     expect(host.reasons.join("\n")).toMatch(/setsid/);
@@ -55,5 +57,29 @@ describe("hostContainment()", () => {
     for (const [kind, ok] of Object.entries(host.limits)) {
       if (!ok) expect(host.reasons.join("\n")).toContain(kind);
     }
+  });
+});
+
+describe("hostContainment() before any run", () => {
+  it("answers with the probe's verdict at once, and runs get exactly that (in a fresh process)", async () => {
+    // A fresh owner: no run has probed anything yet when hostContainment() is asked.
+    const { spawnSync } = await import("node:child_process");
+    const { distSnapshot } = await import("./support.js");
+    const dist = await distSnapshot();
+    const script = `
+      const { hostContainment, JobRunner, Command } = await import(new URL("index.js", ${JSON.stringify(dist)}));
+      const before = hostContainment();
+      const runner = new JobRunner();
+      const proc = await runner.start(new Command("true"));
+      await proc.finish();
+      console.log(JSON.stringify({ before: before.mechanism, run: proc.mechanism, after: hostContainment().mechanism }));`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, PROCESSKIT_MECHANISM: "" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const seen = JSON.parse(r.stdout) as { before: string; run: string; after: string };
+    expect(seen.run).toBe(seen.before);
+    expect(seen.after).toBe(seen.before);
   });
 });

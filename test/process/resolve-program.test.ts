@@ -1,5 +1,5 @@
 /** Executable resolution in Node before any spawn, and the working directory checks. */
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -191,6 +191,41 @@ describe("PATH", () => {
     await expect(new Command("sh", ["-c", "true"]).env({ PATH: bin }).run()).rejects.toBeInstanceOf(
       NotFoundError,
     );
+  });
+
+  it("entries that cannot be searched (not a directory, a symlink loop, a name too long) are skipped, as execvp does", async () => {
+    const loop = join(dir, "loop");
+    symlinkSync(loop, loop); // a directory entry that resolves to itself: ELOOP
+    const tooLong = `/${"x".repeat(5_000)}`;
+    const PATH = [aFile, loop, tooLong, bin].join(":");
+    expect(await new Command("hello-pk").env({ PATH }).run()).toBe(`hello from ${join(bin, "hello-pk")}`);
+    // /bin/echo is found after a non-directory entry (issue 14: su keeps root's PATH, images put files on it)
+    expect(
+      await new Command("echo", ["hi"])
+        .env({ PATH: `/etc/passwd:${process.env.PATH ?? "/usr/bin:/bin"}` })
+        .run(),
+    ).toBe("hi");
+  });
+
+  it("a miss among unsearchable entries is NotFoundError listing every entry searched", async () => {
+    const PATH = [aFile, "/nonexistent-c", bin].join(":");
+    const error = (await new Command("no-such-program-7b1a")
+      .env({ PATH })
+      .run()
+      .catch((e: unknown) => e)) as NotFoundError;
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(error.searched).toEqual([aFile, "/nonexistent-c", bin]);
+    expect(error.unusable).toBe(1);
+    expect(error.message).toMatch(/searched 3 directories, 1 of them not searchable/);
+    expect(error.message).not.toContain(aFile); // PATH is an environment value: never in a message
+    expect(spawned()).toBe(0);
+  });
+
+  it("a named path through a non-directory is a SpawnError saying it cannot be reached", async () => {
+    const error = (await new Command(join(aFile, "prog")).run().catch((e: unknown) => e)) as SpawnError;
+    expect(error).toBeInstanceOf(SpawnError);
+    expect(error.message).toMatch(/cannot be reached/);
+    expect(spawned()).toBe(0);
   });
 
   it("an empty PATH entry means the working directory, as in execvp", async () => {

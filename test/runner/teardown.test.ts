@@ -188,7 +188,7 @@ describe("mechanisms", () => {
 });
 
 describe("a setsid() escapee holding stdout", () => {
-  it("never hangs the verb; under cgroup-v2 it is killed too", async () => {
+  it("never hangs the verb, and it is killed too (cgroup v2; process groups by the run marker)", async () => {
     for (const [mechanism, runner] of RUNNERS) {
       const started = performance.now();
       const result = await runner.output(tree(1, "exit", { setsid: true }));
@@ -196,12 +196,7 @@ describe("a setsid() escapee holding stdout", () => {
       expect(pid, mechanism).toBeGreaterThan(0);
       expect(result.exitCode, mechanism).toBe(0);
       expect(performance.now() - started, mechanism).toBeLessThan(10_000);
-      if (mechanism === "cgroup-v2") {
-        expect(isAlive(pid as number)).toBe(false);
-      } else {
-        // The documented hole of process groups: the escapee survives (it no longer blocks us).
-        expect(isAlive(pid as number)).toBe(true);
-      }
+      expect(isAlive(pid as number), mechanism).toBe(false);
     }
   });
 });

@@ -32,14 +32,17 @@ Examples:
 
 const MECHANISM_TEXT: Readonly<Record<string, string>> = {
   "cgroup-v2": "every run gets its own cgroup; teardown kills the whole tree, setsid() escapees included",
-  "process-group": "every run leads its own process group; a descendant that calls setsid() escapes teardown",
+  "process-group":
+    "every run leads its own process group; a descendant that leaves it (setsid) is killed too if it kept the run marker",
 };
 
 const DEATH_TEXT: Readonly<Record<HostContainment["parentDeath"], string>> = {
   "whole-tree": "whole-tree: if processkit dies, even by SIGKILL, everything it started is killed",
-  "process-group": "process-group: if processkit dies, even by SIGKILL, each child's process group is killed",
+  "process-group":
+    "process-group: if processkit dies, even by SIGKILL, each child's process group is killed, and escapees that kept the run marker",
   // The 0.1.0 name (never reported any more); kept while the type still accepts it.
-  "direct-child": "process-group: if processkit dies, even by SIGKILL, each child's process group is killed",
+  "direct-child":
+    "process-group: if processkit dies, even by SIGKILL, each child's process group is killed, and escapees that kept the run marker",
   none: "none: children are only torn down when processkit exits in an orderly way",
 };
 
@@ -88,6 +91,8 @@ export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
       spawnReason: host.spawnReason,
       pid1: host.pid1,
       reasons,
+      advice: host.advice,
+      runMarker: host.runMarker,
       cgroup2,
       forced,
       platform: process.platform,
@@ -109,6 +114,8 @@ export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
     ["spawn", `${host.spawn} (${host.spawnReason})`],
     ["limits", LIMIT_FLAGS.map(([kind, flag]) => `${flag} ${host.limits[kind] ? "yes" : "no"}`).join(", ")],
   ];
+  if (host.mechanism === "process-group")
+    rows.push(["run marker", host.runMarker ? "on (escapees that keep it are killed)" : "off"]);
   if (forced !== null) rows.push(["forced by", `PROCESSKIT_MECHANISM=${forced}`]);
   if (host.pid1) rows.push(["pid 1", "yes: orphans of this PID namespace are re-parented to processkit"]);
   rows.push(["node", `${process.version} on ${process.platform}`]);
@@ -118,6 +125,10 @@ export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
   if (reasons.length > 0) {
     text += "\nNotes:\n";
     for (const reason of reasons) text += `  - ${reason}\n`;
+  }
+  if (host.advice.length > 0) {
+    text += "\nTo contain more:\n";
+    for (const step of host.advice) text += `  - ${step}\n`;
   }
   writeOut(text);
   return { code: 0 };

@@ -36,6 +36,7 @@ const POOL_LIMIT = 32;
 
 export class CgroupContainer implements Container {
   readonly mechanism = "cgroup-v2" as const;
+  readonly membershipKnown = true;
   private released = false;
   /** Adopted leaders not yet reaped (they may not have joined the cgroup yet). */
   private readonly leaders = new Set<number>();
@@ -79,6 +80,10 @@ export class CgroupContainer implements Container {
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     owner.guard(); // a sentinel that died is replaced before this leader exists
     return launcherPlan({ join: this.dir, gate: true }, file, args, options);
+  }
+
+  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return env;
   }
 
   placement(): Placement {

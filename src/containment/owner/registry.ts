@@ -18,9 +18,12 @@
  * /bin/sh launcher's gate); `unregisterGroup` / `forgetGroupWhenEmpty` when it is gone.
  */
 import { writeFileSync } from "node:fs";
+import { isPid1 } from "../pid1.js";
 import { GroupLedger } from "./ledger.js";
+import { removeOwnerDirectories } from "./pid1-exit.js";
 import { createScratch, scratchPath } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
+import { sweepMarkedEscapees } from "./sweep-marked.js";
 
 const FORGET_CHECKS = [100, 1_000, 10_000];
 /** Each sentinel alone cleans up everything; the second covers the first being killed just before the owner. */
@@ -130,14 +133,20 @@ class Owner {
       scratch: path,
       pipeGroups: this.ledger === undefined ? this.groups : [],
     });
-    for (let i = 0; i < SENTINELS; i++) this.sentinels.push(new Sentinel(state));
+    // As PID 1 of a PID namespace no sentinel is needed (or could help): when we die, the
+    // kernel kills every process of the namespace, the sentinels included.
+    if (!isPid1()) for (let i = 0; i < SENTINELS; i++) this.sentinels.push(new Sentinel(state));
     if (createScratch(path)) {
       this.scratchDir = path;
       this.ledger = GroupLedger.create(path, () => this.groups);
     }
   }
 
-  /** Synchronous last-moment teardown on an orderly exit. The sentinels remove the directories after. */
+  /**
+   * Synchronous last-moment teardown on an orderly exit. The sentinels remove the directories
+   * after — except when we are PID 1 of a PID namespace: the kernel kills them with the
+   * namespace as soon as we are gone, so this sweep removes them itself.
+   */
   private sweep(): void {
     if (this.cgroupDir !== "") {
       try {
@@ -153,6 +162,8 @@ class Owner {
         // already gone
       }
     }
+    sweepMarkedEscapees();
+    if (isPid1()) removeOwnerDirectories(this.cgroupDir, this.scratchDir);
   }
 }
 

@@ -6,7 +6,8 @@
  * registered process group, waits for the cgroup to empty, and removes it depth-first.
  * Process groups are registered in a ledger file it reads only then (see ledger.ts), so a
  * spawn never wakes it; where no ledger file can be made they go through the pipe. Last, it
- * removes the owner's scratch directory (the ledger, pipeline FIFOs; see scratch.ts).
+ * removes the owner's scratch directory (the ledger, pipeline FIFOs; see scratch.ts). Under
+ * process groups it also kills escapees that kept this owner's run marker (SWEEP_MARKED).
  * The kill is repeated while it waits (up to 5 s): a launcher the owner spawned just before
  * dying was still outside the cgroup at the first kill and may join it afterwards.
  *
@@ -17,11 +18,40 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readSync } from "node:fs";
+import { ownerToken } from "../pgroup/run-marker.js";
+
+/**
+ * Escapees under process groups (see pgroup/run-marker.ts): SIGKILL every process newer than
+ * the owner (by pid; all of them once the pid counter wrapped) whose environment carries one
+ * of this owner's marker tokens. One grep over their environ files, three rounds at most
+ * (grep's status is not used: a process that vanished mid-scan makes it 2 even with matches).
+ */
+const SWEEP_MARKED = `sweep_marked() {
+  [ -n "$mark" ] || return 0
+  last=0
+  IFS= read -r last < /proc/sys/kernel/ns_last_pid 2>/dev/null
+  round=0
+  while [ $round -lt 3 ]; do
+    set --
+    for d in /proc/[0-9]*; do
+      p=\${d#/proc/}
+      if [ "$p" -gt "$since" ] 2>/dev/null || [ "$last" -lt "$since" ] 2>/dev/null; then set -- "$@" "$d/environ"; fi
+    done
+    [ $# -gt 0 ] || return 0
+    hits=$(grep -lzsE "^PROCESSKIT_RUN=(.*:)?$mark[.]" "$@")
+    [ -n "$hits" ] || return 0
+    for f in $hits; do f=\${f#/proc/}; kill -KILL "\${f%/environ}" 2>/dev/null; done
+    round=$((round + 1))
+  done
+}`;
 
 const SCRIPT = `
 trap '' INT HUP TERM QUIT PIPE USR1 USR2
 cg=$0
 scratch=$1
+mark=$2
+since=$3
+${SWEEP_MARKED}
 groups=' '
 note() {
   case $1 in
@@ -45,6 +75,7 @@ if [ -n "$scratch" ] && [ -d "$scratch" ]; then
 fi
 if [ -n "$cg" ] && [ -d "$cg" ]; then echo 1 > "$cg/cgroup.kill" 2>/dev/null; fi
 for p in $groups; do kill -KILL -$p 2>/dev/null; done
+sweep_marked
 rmtree() {
   for d in "$1"/*/; do [ -d "$d" ] && rmtree "\${d%/}"; done
   rmdir "$1" 2>/dev/null
@@ -167,7 +198,7 @@ export class Sentinel {
     const { cgroupDir, scratch, pipeGroups } = this.state();
     let child: ChildProcess;
     try {
-      child = spawn("/bin/sh", ["-c", SCRIPT, cgroupDir, scratch ?? ""], {
+      child = spawn("/bin/sh", ["-c", SCRIPT, cgroupDir, scratch ?? "", ownerToken(), String(process.pid)], {
         detached: true,
         stdio: ["pipe", "ignore", "ignore"],
         env: { PATH: SYSTEM_PATH },

@@ -7,19 +7,44 @@
  * Every live pgid is registered with the owner (exit sweep + sentinels) before its leader may
  * run the target (the launch gate), so even an owner that is SIGKILLed at any moment takes
  * its groups down with it.
+ *
+ * The setsid hole is narrowed by the run marker (run-marker.ts): every child carries its
+ * container's token in its environment, and `kill()` also SIGKILLs processes newer than the
+ * container's first leader that left the group but kept the token (escapees.ts).
  */
 import type { SpawnOptions } from "node:child_process";
 import type { Container, ContainerStats, ContainmentBackend, Placement, SpawnPlan } from "../container.js";
 import { launcherPlan } from "../launcher.js";
 import { owner } from "../owner/registry.js";
 import { pollUntil } from "../poll.js";
-import { liveMembersOfGroups } from "../proc.js";
+import { isPidAlive, liveMembersOfGroups } from "../proc.js";
+import { procUsable } from "../proc-usable.js";
+import { killMarked, type Since, sinceOf } from "./escapees.js";
+import { markedEnvironment, markerAllowedByEnv, newContainerToken } from "./run-marker.js";
 
 export class ProcessGroupContainer implements Container {
   readonly mechanism = "process-group" as const;
   private readonly pgids = new Set<number>();
+  /** This container's marker token and those of the containers it is nested in (empty: marker off). */
+  private readonly tokens: readonly string[];
+  /** The oldest leader adopted here or below: the lower bound of the escapee scan. */
+  private since: Since | undefined;
+  /** Escapees signalled by the last kill and maybe not dead yet: waitEmpty waits for them too. */
+  private dying: number[] = [];
+  /** A scan found everything marked since the last adopt: another one now would find nothing new. */
+  private swept = false;
 
-  constructor(private readonly parent: ProcessGroupContainer | undefined) {}
+  get membershipKnown(): boolean {
+    return procUsable();
+  }
+
+  constructor(
+    private readonly parent: ProcessGroupContainer | undefined,
+    marker = true,
+  ) {
+    const token = marker ? [newContainerToken()] : [];
+    this.tokens = [...(parent?.tokens ?? []), ...token];
+  }
 
   /**
    * The guards exist before the leader does; the leader is a gated launcher (gate.ts), so it
@@ -27,7 +52,15 @@ export class ProcessGroupContainer implements Container {
    */
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     owner.guard();
-    return launcherPlan({ gate: true }, file, args, { ...options, detached: true });
+    const marked =
+      this.tokens.length === 0
+        ? options
+        : { ...options, env: this.childEnvironment(options.env ?? process.env) };
+    return launcherPlan({ gate: true }, file, args, { ...marked, detached: true });
+  }
+
+  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    return this.tokens.length === 0 ? env : markedEnvironment(env, this.tokens);
   }
 
   placement(): Placement {
@@ -41,6 +74,16 @@ export class ProcessGroupContainer implements Container {
   adopt(pid: number): void {
     this.track(pid);
     owner.registerGroup(pid);
+    if (this.tokens.length > 0) {
+      const since = sinceOf(pid);
+      if (since !== undefined) this.noteLeader(since);
+    }
+  }
+
+  private noteLeader(since: Since): void {
+    this.swept = false;
+    if (this.since === undefined || since.startTime < this.since.startTime) this.since = since;
+    this.parent?.noteLeader(since);
   }
 
   reaped(_pid: number): void {
@@ -60,10 +103,24 @@ export class ProcessGroupContainer implements Container {
 
   kill(): void {
     this.signal("SIGKILL");
+    this.killEscapees();
+  }
+
+  /** SIGKILLs what left our groups but kept our token (once per batch of leaders: see `swept`). */
+  private killEscapees(): void {
+    const token = this.tokens[this.tokens.length - 1];
+    if (token === undefined || this.since === undefined || this.swept) return;
+    this.swept = true;
+    this.dying = killMarked(token, this.since);
   }
 
   waitEmpty(withinMs: number): Promise<boolean> {
-    return pollUntil(() => this.isEmpty(), withinMs);
+    return pollUntil(() => this.isEmpty() && this.escapeesGone(), withinMs);
+  }
+
+  private escapeesGone(): boolean {
+    if (this.dying.length > 0) this.dying = this.dying.filter(isPidAlive);
+    return this.dying.length === 0;
   }
 
   /** Every live process of our groups; without /proc only the groups themselves (their pgids) are known. */
@@ -87,7 +144,7 @@ export class ProcessGroupContainer implements Container {
   }
 
   createChild(): Container {
-    return new ProcessGroupContainer(this);
+    return new ProcessGroupContainer(this, this.tokens.length > 0);
   }
 
   release(options: { kill?: boolean } = {}): void {
@@ -149,7 +206,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 
 export class ProcessGroupBackend implements ContainmentBackend {
   readonly mechanism = "process-group" as const;
+
+  /** @param runMarker false: no marker, escapees are not looked for (undefined: PROCESSKIT_RUN_MARKER decides). */
+  constructor(private readonly runMarker: boolean | undefined = undefined) {}
+
   createContainer(): Container {
-    return new ProcessGroupContainer(undefined);
+    return new ProcessGroupContainer(undefined, this.runMarker ?? markerAllowedByEnv());
   }
 }

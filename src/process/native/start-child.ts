@@ -39,7 +39,7 @@ export function startChild(
       return spawnNative(addon, {
         file,
         argv: [options.argv0 ?? file, ...args],
-        env: options.env ?? process.env,
+        env: container.childEnvironment(options.env ?? process.env), // the run marker under process groups
         cwd: options.cwd === undefined ? undefined : String(options.cwd),
         stdio: nativeStdio(options.stdio),
         uid: options.uid,

@@ -5,11 +5,13 @@
 import { describe, expect, it } from "vitest";
 import {
   locateCgroup,
+  parseCgroup2Mounts,
   parseMountinfo,
   parseOwnCgroup,
   resolveCgroupDir,
   unescapeMountPath,
 } from "../../../src/containment/cgroup/locate.js";
+import { cgroup2At } from "../../../src/containment/cgroup/usable-dir.js";
 
 const ROOTFS = "22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw";
 const PROC = "23 22 0:21 / /proc rw,nosuid,nodev,noexec,relatime shared:12 - proc proc rw";
@@ -188,6 +190,41 @@ describe("resolveCgroupDir", () => {
       ok: true,
       path: "/a/b",
     });
+  });
+});
+
+describe("what is really mounted (statfs) beats what mountinfo lists", () => {
+  const TMPFS_OVER = `${HYBRID_MOUNTINFO}\n60 23 0:99 / /sys/fs/cgroup rw,relatime - tmpfs none rw`;
+  const statfsSays = (type: string) => (path: string) =>
+    path === "/sys/fs/cgroup/unified" ? `statfs sees ${type} at ${path}, not cgroup2` : (true as const);
+
+  it("a cgroup2 mount hidden by a tmpfs (issue 14: a fake unified/ in it) is refused, saying why", () => {
+    const located = resolveCgroupDir(TMPFS_OVER, HYBRID_CGROUP, statfsSays("tmpfs"));
+    expect(located).toMatchObject({ ok: false, kind: "hidden", where: "/sys/fs/cgroup/unified" });
+    if (!located.ok) expect(located.reason).toMatch(/hidden: statfs sees tmpfs/);
+  });
+
+  it("the upper of two mounts at one point wins (a read-only mount over a writable one)", () => {
+    const roOver = `${HYBRID_MOUNTINFO}\n61 41 0:38 / /sys/fs/cgroup/unified ro,relatime - cgroup2 cgroup2 rw`;
+    expect(parseCgroup2Mounts(roOver)).toHaveLength(1);
+    expect(resolveCgroupDir(roOver, HYBRID_CGROUP)).toMatchObject({ ok: false, kind: "read-only" });
+  });
+
+  it("a located directory knows its hierarchy path (what the probe must see)", () => {
+    expect(resolveCgroupDir(HYBRID_MOUNTINFO, HYBRID_CGROUP)).toMatchObject({
+      ok: true,
+      path: "/sys/fs/cgroup/unified/user.slice/session-2.scope",
+      hierarchyPath: "/user.slice/session-2.scope",
+    });
+  });
+});
+
+describe("the cgroup filesystem check", () => {
+  it("cgroup2At: true on this host's cgroup2 mount, the fs type elsewhere", () => {
+    const located = locateCgroup();
+    if (located.ok) expect(cgroup2At(located.mount.mountPoint)).toBe(true);
+    expect(cgroup2At("/proc")).toMatch(/not cgroup2/);
+    expect(cgroup2At("/no/such/dir")).toMatch(/ENOENT/);
   });
 });
 

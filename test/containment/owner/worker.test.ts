@@ -83,13 +83,11 @@ describe.each(MECHANISMS)("worker thread owner: %s", (mechanism) => {
 
     await worker.terminate();
 
-    const mustDie = mechanism === "cgroup-v2" ? tree : [info.leader, info.bg, info.dfork];
+    const mustDie = tree; // the process-group setsid escapee kept the run marker: the sentinel finds it
     expect(await eventually(() => alive(mustDie).length === 0, 15_000)).toBe(true);
     expect(alive(mustDie)).toEqual([]);
     if (mechanism === "cgroup-v2") {
       expect(await eventually(() => !existsSync(info.ownerDir as string), 15_000)).toBe(true);
-    } else {
-      expect(isAlive(info.setsid)).toBe(true); // the documented process-group escapee
     }
     expect(await eventually(() => !isAlive(info.sentinel as number), 15_000)).toBe(true);
 

@@ -13,7 +13,7 @@ import { eventually, stat, track } from "../support.js";
 
 describe("ProcessGroupBackend", () => {
   it("plans a detached (session + group leader) gated launcher that keeps the program and argv as given", () => {
-    const container = new ProcessGroupBackend().createContainer();
+    const container = new ProcessGroupBackend(false).createContainer();
     const plan = container.plan("/bin/echo", ["a b", "$(x)"], { stdio: "ignore", env: { PATH: "/bin" } });
     expect(plan).toEqual({
       file: "/bin/sh",
@@ -31,6 +31,16 @@ describe("ProcessGroupBackend", () => {
     // The guards exist before the first leader does.
     expect(owner.sentinelPids).toHaveLength(2);
     expect(owner.scratch()).not.toBeNull();
+  });
+
+  it("with the run marker, the plan only adds PROCESSKIT_RUN to the environment it would pass", () => {
+    const container = new ProcessGroupBackend(true).createContainer();
+    const plan = container.plan("/bin/echo", ["a"], { stdio: "ignore", env: { A: "1" } });
+    expect(plan.file).toBe("/bin/echo");
+    expect(plan.args).toEqual(["a"]);
+    expect(plan.options.detached).toBe(true);
+    expect(Object.keys(plan.options.env ?? {}).sort()).toEqual(["A", "PROCESSKIT_RUN"]);
+    expect(plan.options.env?.PROCESSKIT_RUN).toMatch(/^[0-9a-f]{12}\.\d+$/);
   });
 
   it("adopt registers the group with the owner; kill(-pgid) reaches the whole group", async () => {

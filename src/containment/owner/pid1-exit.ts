@@ -1,0 +1,23 @@
+/**
+ * When the owner is PID 1 of a PID namespace (`docker run` without `--init`, most Kubernetes
+ * pods), its exit kills every other process of the namespace — the sentinel included — so
+ * nobody would remove the owner cgroup and the scratch directory. The exit sweep does it
+ * itself: wait (synchronously, bounded) for the killed cgroup to empty, remove it depth-first,
+ * and delete the scratch directory.
+ */
+import { rmSync } from "node:fs";
+import { isPopulated, removeTree } from "../cgroup/control-files.js";
+
+const EMPTY_BOUND_MS = 2_000;
+
+/** `scratch`: the owner's scratch directory if it was made (never made here just to delete it). */
+export function removeOwnerDirectories(cgroupDir: string, scratch: string | null): void {
+  if (cgroupDir !== "") {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    const deadline = performance.now() + EMPTY_BOUND_MS;
+    // Killed members leave the cgroup within the kernel's time; an exit handler cannot await.
+    while (isPopulated(cgroupDir) && performance.now() < deadline) Atomics.wait(pause, 0, 0, 2);
+    removeTree(cgroupDir);
+  }
+  if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
+}
