@@ -32,7 +32,7 @@ export class JobRunner extends ContainedRunner {
 
   constructor(options: JobRunnerOptions = {}) {
     super();
-    checkOptions(options, "JobRunner", ["mechanism"]);
+    checkOptions(options, "JobRunner", ["mechanism", "runMarker"]);
     this.requested = requestedMechanism(options.mechanism);
     this.runMarker = requestedRunMarker(options.runMarker);
   }

@@ -79,7 +79,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
 
   /** Creates a group. Limits the host cannot enforce reject with `ResourceLimitError`. */
   static async create(options: ProcessGroupOptions = {}): Promise<ProcessGroup> {
-    checkOptions(options, "ProcessGroup.create", ["mechanism", "limits"]);
+    checkOptions(options, "ProcessGroup.create", ["mechanism", "limits", "runMarker"]);
     const limits = parseLimits(options.limits);
     const runMarker = requestedRunMarker(options.runMarker);
     const backend = await resolveBackend(requestedMechanism(options.mechanism), runMarker);

@@ -135,7 +135,8 @@ class Owner {
     });
     // As PID 1 of a PID namespace no sentinel is needed (or could help): when we die, the
     // kernel kills every process of the namespace, the sentinels included.
-    if (!isPid1()) for (let i = 0; i < SENTINELS; i++) this.sentinels.push(new Sentinel(state));
+    if (isPid1()) return; // no sentinel to read a ledger; the exit sweep knows the groups
+    for (let i = 0; i < SENTINELS; i++) this.sentinels.push(new Sentinel(state));
     if (createScratch(path)) {
       this.scratchDir = path;
       this.ledger = GroupLedger.create(path, () => this.groups);

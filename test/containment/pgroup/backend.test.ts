@@ -36,8 +36,9 @@ describe("ProcessGroupBackend", () => {
   it("with the run marker, the plan only adds PROCESSKIT_RUN to the environment it would pass", () => {
     const container = new ProcessGroupBackend(true).createContainer();
     const plan = container.plan("/bin/echo", ["a"], { stdio: "ignore", env: { A: "1" } });
-    expect(plan.file).toBe("/bin/echo");
-    expect(plan.args).toEqual(["a"]);
+    // The gated launcher, then the program and its argv unchanged.
+    expect(plan.file).toBe("/bin/sh");
+    expect(plan.args.slice(-2)).toEqual(["/bin/echo", "a"]);
     expect(plan.options.detached).toBe(true);
     expect(Object.keys(plan.options.env ?? {}).sort()).toEqual(["A", "PROCESSKIT_RUN"]);
     expect(plan.options.env?.PROCESSKIT_RUN).toMatch(/^[0-9a-f]{12}\.\d+$/);
