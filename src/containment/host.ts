@@ -160,3 +160,6 @@ export function hostContainment(): HostContainment {
     runMarker,
   };
 }
+
+/** Where the cgroup2 hierarchy is, as `processkit doctor` prints it: the CLI never reads cgroupfs itself. */
+export { locateCgroup as cgroupLocation } from "./cgroup/locate.js";

@@ -40,6 +40,19 @@ describe("layers", () => {
     expect(upward).toEqual([]);
   });
 
+  it("cli/ reaches containment/ only through its report doors (host.ts, proc.ts)", () => {
+    const reaching = [...graph]
+      .filter(([file]) => file.startsWith("cli/"))
+      .flatMap(([file, targets]) =>
+        targets
+          .filter(
+            (t) => t.startsWith("containment/") && t !== "containment/host.ts" && t !== "containment/proc.ts",
+          )
+          .map((t) => `${file} -> ${t}`),
+      );
+    expect(reaching).toEqual([]);
+  });
+
   it("only containment/ reads /proc or the cgroup filesystem", () => {
     const outside = [...graph.keys()].filter((file) => {
       if (file.startsWith("containment/")) return false;

@@ -2,12 +2,13 @@
  * `processkit doctor`: the host's containment, as `hostContainment()` reports it — after one
  * real probe launch, so the answer is what runs will actually get, not a guess.
  */
-import { locateCgroup } from "../../containment/cgroup/locate.js";
+import { cgroupLocation } from "../../containment/host.js";
 import { type HostContainment, hostContainment, JobRunner } from "../../index.js";
-import { type FlagSpecs, parseCommandLine, UsageError } from "../args.js";
+import { type FlagSpecs, type ParsedArgs, UsageError } from "../args.js";
 import type { Exit } from "../exit-codes.js";
 import { describeFailure } from "../failure.js";
 import { writeJson, writeOut } from "../output.js";
+import { defineSubcommand } from "../subcommand.js";
 
 const FLAGS: FlagSpecs = { json: { type: "boolean" } };
 
@@ -52,12 +53,15 @@ const LIMIT_FLAGS: ReadonlyArray<[keyof HostContainment["limits"], string]> = [
   ["cpuQuota", "--cpu-quota"],
 ];
 
-export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
-  const parsed = parseCommandLine(argv, FLAGS, "operands");
-  if (parsed.flag("help")) {
-    writeOut(DOCTOR_HELP);
-    return { code: 0 };
-  }
+export const doctorCommand = defineSubcommand({
+  name: "doctor",
+  help: DOCTOR_HELP,
+  flags: FLAGS,
+  rest: "operands",
+  run: doctor,
+});
+
+async function doctor(parsed: ParsedArgs): Promise<Exit> {
   if (parsed.rest.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.rest[0])}`);
   }
@@ -69,7 +73,7 @@ export async function doctorCommand(argv: readonly string[]): Promise<Exit> {
     probeError = describeFailure(error);
   }
   const host = hostContainment();
-  const located = locateCgroup();
+  const located = cgroupLocation();
   const forced = process.env.PROCESSKIT_MECHANISM || null;
   const cgroup2 = located.ok
     ? {
