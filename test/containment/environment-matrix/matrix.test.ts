@@ -74,8 +74,10 @@ function start(env: Environment, scenario: "runs" | "sigkill" | "probe"): Starte
   const delegated = env.delegate === undefined ? undefined : delegatedCgroup(env.delegate);
   if (delegated !== undefined) {
     cleanup.push(async () => {
-      // The owner's sentinel lives in the delegated cgroup too: give it its moment to finish.
-      await eventually(() => readFileSync(`${delegated}/cgroup.procs`, "latin1").trim() === "");
+      // The owner's sentinel lives in the delegated cgroup too, and an environment may have put
+      // the owner in a leaf below it: wait until the whole subtree is empty (cgroup.events counts
+      // descendants; the top cgroup.procs alone does not), then remove it depth-first.
+      await eventually(() => /^populated 0$/m.test(readFileSync(`${delegated}/cgroup.events`, "latin1")));
       removeCgroupTree(delegated);
     });
   }
