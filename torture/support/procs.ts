@@ -3,7 +3,8 @@
  * token in their argv. Busy-polling here (not pgrep, which takes milliseconds to start) is how
  * the owner-death matrix sees the first child the moment its argv appears.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export function stat(
   pid: number,
@@ -141,5 +142,47 @@ export function killAll(pids: Iterable<number>): void {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * What a process left behind is doing, for a failure message: its state and kernel wait
+ * channel, its open fds, and its children's argv — enough to tell "still reading its pipe"
+ * (someone else holds the other end) from "stuck in a helper".
+ */
+export function describe(pid: number): string {
+  const read = (path: string): string => {
+    try {
+      return readFileSync(path, "latin1").trim();
+    } catch {
+      return "?";
+    }
+  };
+  const fds = (() => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).map((fd) => `${fd}→${readlinkSync(`/proc/${pid}/fd/${fd}`)}`);
+    } catch {
+      return [];
+    }
+  })();
+  const children = readdirSync("/proc")
+    .map(Number)
+    .filter((p) => Number.isInteger(p) && stat(p)?.ppid === pid)
+    .map((p) => `${p} ${stat(p)?.state} ${cmdline(p).replaceAll("\x00", " ").slice(0, 80)}`);
+  const argv = cmdline(pid).replaceAll("\x00", " ");
+  return `pid ${pid} state ${stat(pid)?.state} wchan ${read(`/proc/${pid}/wchan`)} argv[${argv.length}] fds [${fds.join(", ")}] children [${children.join("; ")}]`;
+}
+
+/** Who holds the other end of `pid`'s stdin socket (`ss -xp`, a fixed path): the process keeping a sentinel from its EOF. */
+export function stdinPeers(pid: number): string {
+  try {
+    const link = readlinkSync(`/proc/${pid}/fd/0`);
+    const inode = /socket:\[(\d+)\]/.exec(link)?.[1];
+    if (inode === undefined) return `stdin ${link}`;
+    const out = execFileSync("/usr/bin/ss", ["-xpn"], { encoding: "utf8" });
+    const lines = out.split("\n").filter((line) => new RegExp(`\\s${inode}\\s`).test(line));
+    return `stdin socket ${inode}: ${lines.map((l) => l.replace(/\s+/g, " ")).join(" | ")}`;
+  } catch (error) {
+    return `stdin peers unknown: ${(error as Error).message.split("\n")[0]}`;
   }
 }
