@@ -84,7 +84,7 @@ describe("teardown finds escapees that kept the marker", () => {
     );
     // Positive control for the hole: it exists and left the group.
     expect(isAlive(cleared)).toBe(true);
-    expect(stat(setsid)?.session).toBe(setsid);
+    expect(await eventually(() => stat(setsid)?.session === setsid, 5_000)).toBe(true);
     expect(await eventually(() => !isAlive(setsid) && !isAlive(dfork), 5_000)).toBe(true);
     process.kill(cleared, "SIGKILL");
   });
@@ -141,7 +141,8 @@ await p.finish();`;
     track(proc.pid ?? -1);
     const innerEscapee = (await tree.pids).inner ?? -1;
     expect(isAlive(innerEscapee)).toBe(true);
-    expect(stat(innerEscapee)?.session).toBe(innerEscapee);
+    // `$!` is known as soon as the shell forked: the setsid() inside may come a moment later.
+    expect(await eventually(() => stat(innerEscapee)?.session === innerEscapee, 5_000)).toBe(true);
     await proc.kill(); // the outer run's teardown: the inner owner is SIGKILLed, its escapee by the marker
     expect(await eventually(() => !isAlive(innerEscapee), 5_000)).toBe(true);
   });
