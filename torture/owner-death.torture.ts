@@ -15,6 +15,7 @@ import { FULL, SEED, trials } from "./support/level.js";
 import { DIST, type OwnerKind, ownerArgs, removeScripts } from "./support/owners.js";
 import {
   ChildWatch,
+  cmdline,
   describe as describeProcess,
   eventually,
   isAlive,
@@ -160,8 +161,23 @@ async function judge(
   // 32768 on this machine) may have left one still waiting for its own cgroup.
   const sentinelMark = `processkit-${pid}-`;
   const since = startTimes.get(owner) ?? 0;
-  await eventually(() => processesWith(sentinelMark, since).length === 0, 15_000);
-  const sentinelsLeft = processesWith(sentinelMark, since);
+  // Snapshots while waiting: what a slow sentinel is busy with (its children show the step).
+  const snapshots: string[] = [];
+  const sentinelsGone = () => processesWith(sentinelMark, since).length === 0;
+  for (const wait of [1_000, 4_000, 10_000]) {
+    if (await eventually(sentinelsGone, wait)) break;
+    snapshots.push(...processesWith(sentinelMark, since).map((p) => `${wait} ms: ${describeProcess(p)}`));
+  }
+  // Left means it stays. dash execs a script's last command in place: a finishing sentinel
+  // becomes `rm -rf -- <scratch>` (same pid, same start time, the mark in its argv), and in the
+  // middle of that exec its argv reads empty. So one scan can see nothing and the next an `rm`
+  // that is gone a moment later (CI saw it: a zombie by the time it was described).
+  const seenLast = processesWith(sentinelMark, since).map((p) => ({ p, start: stat(p)?.startTime }));
+  const passing = seenLast.map(({ p }) => `passing: ${describeProcess(p)}`);
+  if (seenLast.length > 0) await sleep(2_000);
+  const sentinelsLeft = seenLast
+    .filter(({ p, start }) => isAlive(p) && stat(p)?.startTime === start && cmdline(p).includes(sentinelMark))
+    .map(({ p }) => p);
   // Whole argv words (NUL-terminated): id 12 must not match id 120.
   const treeOf = () =>
     ids.flatMap((id) => [...processesWith(`\x001000.${id}\x00`), ...processesWith(`\x00tok-${id}\x00`)]);
@@ -170,7 +186,11 @@ async function judge(
   const setsid = ids.flatMap((id) => processesWith(`\x001001.${id}\x00`));
   const leakedDirs = ownerDirs(pid).filter((d) => existsSync(d));
   // Before the kill: what a left sentinel is doing, so the failure explains itself.
-  const sentinelStates = sentinelsLeft.map((p) => `${describeProcess(p)}; ${stdinPeers(p)}`);
+  const sentinelStates = [
+    ...snapshots,
+    ...passing,
+    ...sentinelsLeft.map((p) => `judged: ${describeProcess(p)}; ${stdinPeers(p)}`),
+  ];
   killAll([...survivors, ...setsid, ...sentinelsLeft]);
   await removeLeftovers(leakedDirs);
   return {
@@ -178,7 +198,7 @@ async function judge(
     setsidSurvivors: setsid.length,
     leakedDirs,
     sentinelsLeft: sentinelsLeft.length,
-    ...(sentinelStates.length > 0 ? { sentinelStates } : {}),
+    ...(sentinelsLeft.length > 0 ? { sentinelStates } : {}),
     ...(gone ? {} : { error: "owner did not end" }),
   };
 }

@@ -170,7 +170,11 @@ export function describe(pid: number): string {
     .filter((p) => Number.isInteger(p) && stat(p)?.ppid === pid)
     .map((p) => `${p} ${stat(p)?.state} ${cmdline(p).replaceAll("\x00", " ").slice(0, 80)}`);
   const argv = cmdline(pid).replaceAll("\x00", " ");
-  return `pid ${pid} state ${stat(pid)?.state} wchan ${read(`/proc/${pid}/wchan`)} argv[${argv.length}] fds [${fds.join(", ")}] children [${children.join("; ")}]`;
+  const s = stat(pid);
+  const parent = cmdline(s?.ppid ?? 0)
+    .replaceAll("\x00", " ")
+    .slice(0, 40);
+  return `pid ${pid} (ppid ${s?.ppid} "${parent}", start ${s?.startTime}) state ${s?.state} wchan ${read(`/proc/${pid}/wchan`)} argv[${argv.length}] fds [${fds.join(", ")}] children [${children.join("; ")}]`;
 }
 
 /** Who holds the other end of `pid`'s stdin socket (`ss -xp`, a fixed path): the process keeping a sentinel from its EOF. */
