@@ -184,6 +184,8 @@ async function judge(
   await eventually(() => treeOf().length === 0, 2_000);
   const survivors = treeOf();
   const setsid = ids.flatMap((id) => processesWith(`\x001001.${id}\x00`));
+  // A directory still being removed (a sentinel's `rm -rf` in flight) is not leaked: left means it stays.
+  await eventually(() => ownerDirs(pid).length === 0, 2_000);
   const leakedDirs = ownerDirs(pid).filter((d) => existsSync(d));
   // Before the kill: what a left sentinel is doing, so the failure explains itself.
   const sentinelStates = [
