@@ -88,6 +88,18 @@ describe("byte splitter (UTF-8)", () => {
     expect(r.batches).toBe(3);
   });
 
+  it("decodes chunks long enough for the ASCII fast path the same, with or without non-ASCII text in them", () => {
+    const ascii = Array.from({ length: 40 }, (_, i) => `line ${i} ${"x".repeat(i)}`);
+    const mixed = [...ascii.slice(0, 20), "naïve café €", "\u0080\u00ff", ...ascii.slice(20)];
+    for (const lines of [ascii, mixed]) {
+      const input = utf8(`${lines.join("\n")}\n`);
+      expect(input.length).toBeGreaterThan(256);
+      for (const cuts of [[], [7], [300], [input.length - 3]]) {
+        expect(split(input, "utf-8", cuts).lines).toEqual(lines);
+      }
+    }
+  });
+
   it("handles very long lines spread over many chunks", () => {
     const long = "x".repeat(200_000);
     const input = utf8(`${long}\nshort\n`);
