@@ -4,7 +4,15 @@
  * run and the peak RSS (process.resourceUsage().maxRSS) at the end. A crash prints nothing:
  * the parent reports the exit status instead.
  */
-import { captureVariants, firstLine, loadPeers, PEERS, processkitRunner, rawDrain } from "./lib/variants.js";
+import {
+  captureVariants,
+  firstLine,
+  loadPeers,
+  loadProcesskit,
+  PEERS,
+  processkitRunner,
+  rawDrain,
+} from "./lib/variants.js";
 
 const MARK = "BENCH_RESULT ";
 const task = JSON.parse(process.argv[2]);
@@ -34,6 +42,29 @@ async function variantFor(task) {
       return async () => {
         const result = await runner.outputBytes(command);
         return { kept: result.stdout.length, truncated: result.truncated };
+      };
+    }
+    case "stream": {
+      // P4-stream's JS readers in a process that loaded nothing else (see p4-pipeline.js).
+      const line = `head -c ${task.bytes} /dev/zero | cat | cat`;
+      if (task.variant === "raw") {
+        const { spawn } = await import("node:child_process");
+        return async () => {
+          const child = spawn("sh", ["-c", line], { stdio: ["ignore", "pipe", "inherit"] });
+          let n = 0;
+          for await (const chunk of child.stdout) n += chunk.length;
+          return n;
+        };
+      }
+      const pk = await loadProcesskit();
+      return async () => {
+        const proc = await new pk.Command("head", ["-c", String(task.bytes), "/dev/zero"])
+          .pipe(new pk.Command("cat"))
+          .pipe(new pk.Command("cat"))
+          .start();
+        let n = 0;
+        for await (const chunk of proc.readable()) n += chunk.length;
+        return n;
       };
     }
     default:

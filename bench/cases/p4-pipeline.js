@@ -6,6 +6,7 @@
  * (API.md §7); until then the case reports "not available yet".
  */
 import { spawn } from "node:child_process";
+import { runInChild } from "../lib/child.js";
 import { interleaved, rowsFrom } from "../lib/harness.js";
 import { fmtBytes, fmtRate, fmtRatio, MiB } from "../lib/stats.js";
 import { rawCapture } from "../lib/variants.js";
@@ -52,13 +53,25 @@ async function checkedRows(ctx, variants, rounds, check) {
   const wrong = {};
   const data = await interleaved(ctx, variants, rounds, async (name, fn) => {
     const t0 = performance.now();
-    const got = await fn();
-    const ms = performance.now() - t0;
+    let got = await fn();
+    let ms = performance.now() - t0;
+    // A run in a fresh process (runInChild) reports its own time, without the process start.
+    if (got?.inChild !== undefined) {
+      ms = got.inChild.elapsedMs;
+      got = got.inChild.value;
+    }
     const problem = check(got);
     if (problem !== undefined) wrong[name] = problem;
     return [ms];
   });
   return rowsFrom(data.samples, BASELINE, (v) => ({ failure: data.failures[v] ?? wrong[v] }), data.byRound);
+}
+
+/** One P4-stream reader in a fresh process (bench/worker.js): `{ inChild: { elapsedMs, value } }`. */
+async function inChild(variant, bytes) {
+  const got = await runInChild({ kind: "stream", variant, bytes });
+  if (!got.ok) throw new Error(got.failure);
+  return { inChild: got.result };
 }
 
 /** The issue's shape: 1 GiB of zeros through two `cat`s, the last one writing to /dev/null. */
@@ -128,6 +141,11 @@ async function streamingCount(ctx) {
       for await (const chunk of child.stdout) n += chunk.length;
       return n;
     },
+    // The same two readers, each run in a fresh Node process that loaded nothing else. In
+    // this process (peers and earlier cases loaded) V8 ran a full mark-compact every ~70 ms
+    // during such a read (FINDINGS §8), which halves any JS reader's throughput here.
+    "raw spawn, for await (fresh process)": () => inChild("raw", bytes),
+    "processkit readable() (fresh process)": () => inChild("processkit", bytes),
     "processkit readable()": async () => {
       const proc = await build().start();
       if (typeof proc.readable !== "function")
@@ -152,6 +170,7 @@ async function streamingCount(ctx) {
   return {
     case: throughputCase("P4-stream", title, rows, [
       "processkit: `for await (const chunk of pipeline.start().readable()) n += chunk.length`; `raw spawn, for await` is the same shell line spawned by Node and counted the same way (the ceiling for a JS reader on this host).",
+      "`(fresh process)`: the same reader in a new Node process that loads nothing else (bench/worker.js; its own time, without the process start). In the harness process V8's full GCs halve every JS reader (FINDINGS §8).",
     ]),
     goals,
   };
