@@ -170,7 +170,7 @@ async function streamingCount(ctx) {
   return {
     case: throughputCase("P4-stream", title, rows, [
       "processkit: `for await (const chunk of pipeline.start().readable()) n += chunk.length`; `raw spawn, for await` is the same shell line spawned by Node and counted the same way (the ceiling for a JS reader on this host).",
-      "`(fresh process)`: the same reader in a new Node process that loads nothing else (bench/worker.js; its own time, without the process start). In the harness process V8's full GCs halve every JS reader (FINDINGS §8).",
+      "`(fresh process)`: the same reader in a new Node process that loads nothing else (bench/worker.js; after an untimed 16 MiB pass, its own time, without the process start). In the harness process V8's full GCs halve every JS reader (FINDINGS §8).",
     ]),
     goals,
   };
