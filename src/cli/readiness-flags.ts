@@ -1,6 +1,8 @@
 /**
  * The readiness flags of `processkit with` (`--ready-port`, `--ready-line`, `--ready-http`,
- * `--ready-path`), each turned into a probe on the service's `RunningProcess`.
+ * `--ready-path`), each turned into a probe on the service's `RunningProcess`. `--ready-http`
+ * takes http:// and https:// URLs; `--ready-self-signed` accepts a self-signed certificate
+ * (the library's `acceptSelfSigned`), and only with an https:// URL, where it means something.
  */
 import { NotReadyError, type RunningProcess } from "../index.js";
 import { durationFlag, type FlagSpecs, type ParsedArgs, UsageError } from "./args.js";
@@ -10,6 +12,7 @@ export const READY_FLAGS: FlagSpecs = {
   "ready-line": { type: "string" },
   "ready-http": { type: "string", check: (value) => httpUrl(value) },
   "ready-path": { type: "string" },
+  "ready-self-signed": { type: "boolean" },
   "ready-timeout": { type: "string", check: durationFlag },
 };
 
@@ -32,9 +35,13 @@ export function readinessProbes(parsed: ParsedArgs): Probe[] {
     probes.push({ wait: (proc, within) => waitForEitherLine(proc, line, within) });
   }
   const http = parsed.string("ready-http");
+  const selfSigned = parsed.flag("ready-self-signed");
+  if (selfSigned && (http === undefined || httpUrl(http).protocol !== "https:"))
+    throw new UsageError("--ready-self-signed: only with an https:// --ready-http URL");
   if (http !== undefined) {
     const url = httpUrl(http);
-    probes.push({ wait: (proc, within) => proc.waitForHttp(url, { within }) });
+    const acceptSelfSigned = selfSigned;
+    probes.push({ wait: (proc, within) => proc.waitForHttp(url, { within, acceptSelfSigned }) });
   }
   const path = parsed.string("ready-path");
   if (path !== undefined) {
@@ -51,8 +58,8 @@ function httpUrl(text: string): URL {
   } catch {
     throw new UsageError(`--ready-http: invalid URL ${JSON.stringify(text)}`);
   }
-  if (url.protocol !== "http:")
-    throw new UsageError(`--ready-http: only http:// URLs are supported, got ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new UsageError(`--ready-http: expected an http:// or https:// URL, got ${url.protocol}`);
   return url;
 }
 

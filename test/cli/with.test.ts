@@ -1,4 +1,5 @@
 /** `processkit with`: a real HTTP server child, readiness, the command's status, no server left behind. */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -81,6 +82,55 @@ describe("processkit with", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe("hello from /x\n");
     for (const pid of pidsFrom(pidFile)) expect(await waitDead(pid)).toBe(true);
+  });
+
+  it("--ready-http https:// verifies the certificate; --ready-self-signed accepts a self-signed one", async () => {
+    const dir = tempDir();
+    const key = join(dir, "key.pem");
+    const cert = join(dir, "cert.pem");
+    // A throwaway self-signed certificate for 127.0.0.1 (openssl from a fixed system path).
+    execFileSync(
+      "/usr/bin/openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ]),
+      { stdio: "ignore" },
+    );
+    const server = (port: number, pidFile: string) => `
+      require("fs").appendFileSync(${JSON.stringify(pidFile)}, process.pid + "\\n");
+      const fs = require("fs");
+      require("https")
+        .createServer({ key: fs.readFileSync(${JSON.stringify(key)}), cert: fs.readFileSync(${JSON.stringify(cert)}) },
+          (req, res) => res.end("secure " + req.url))
+        .listen(${port}, "127.0.0.1");
+    `;
+    const ran = join(dir, "ran");
+    for (const selfSigned of [false, true]) {
+      const port = await freePort();
+      const pidFile = join(dir, `pids-${selfSigned}`);
+      const r = await cli([
+        "with",
+        "--ready-http",
+        `https://127.0.0.1:${port}/health`,
+        ...(selfSigned ? ["--ready-self-signed"] : ["--ready-timeout", "1500ms"]),
+        "--",
+        NODE,
+        "-e",
+        server(port, pidFile),
+        ":::",
+        "touch",
+        ran,
+      ]);
+      // Verified by default: a self-signed certificate never becomes ready (124, the command never ran).
+      expect(r.code, r.stderr).toBe(selfSigned ? 0 : 124);
+      expect(existsSync(ran)).toBe(selfSigned);
+      const [pid] = pidsFrom(pidFile);
+      expect(pid).toBeDefined(); // the server existed
+      expect(await waitDead(pid as number)).toBe(true);
+    }
   });
 
   it("--ready-path waits for a file", async () => {
@@ -254,6 +304,9 @@ describe("processkit with", () => {
       [["--", ":::", "true"], 'before ":::"'],
       [["--ready-port", "http", "--", "a", ":::", "b"], "--ready-port"],
       [["--ready-http", "nope", "--", "a", ":::", "b"], "--ready-http"],
+      [["--ready-http", "ftp://x/", "--", "a", ":::", "b"], "--ready-http"],
+      [["--ready-http", "http://x/", "--ready-self-signed", "--", "a", ":::", "b"], "--ready-self-signed"],
+      [["--ready-self-signed", "--", "a", ":::", "b"], "--ready-self-signed"],
       [["--ready-timeout", "x", "--", "a", ":::", "b"], "--ready-timeout"],
       [["--ready-port", "1", "--", "a", ":::", "b", ":::", "c"], "put each one's readiness in its own group"],
       [["--", "--name", "x", "a", ":::", "--name", "x", "b", ":::", "c"], 'duplicate name "x"'],

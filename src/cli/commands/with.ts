@@ -47,7 +47,8 @@ is every service's default.
 Readiness (all that are given must pass, within --ready-timeout):
   --ready-port [HOST:]PORT   a TCP connection succeeds (HOST defaults to localhost)
   --ready-line TEXT          the service prints a line containing TEXT (stdout or stderr)
-  --ready-http URL           a GET answers 2xx
+  --ready-http URL           a GET answers 2xx (http:// or https://, certificate verified)
+  --ready-self-signed        with an https:// --ready-http: accept a self-signed certificate
   --ready-path PATH          the file exists
   --ready-timeout D          give up after D (default 60s): exit 124
   Without any, COMMAND starts as soon as SERVICE was spawned.
