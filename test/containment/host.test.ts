@@ -2,9 +2,12 @@
  * hostContainment(): a spawn-free report that must match what runs really use — mechanism,
  * cgroup path, what owner death tears down, which limits are enforceable, and why.
  */
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { locateCgroup } from "../../src/containment/cgroup/locate.js";
 import { Command, hostContainment, JobRunner, ProcessGroup } from "../../src/index.js";
+// Statically: its afterAll (which removes the dist snapshot) must be registered with this file, not inside a test.
+import { distSnapshot } from "./support.js";
 
 const saved = process.env.PROCESSKIT_MECHANISM;
 afterEach(() => {
@@ -63,8 +66,6 @@ describe("hostContainment()", () => {
 describe("hostContainment() before any run", () => {
   it("answers with the probe's verdict at once, and runs get exactly that (in a fresh process)", async () => {
     // A fresh owner: no run has probed anything yet when hostContainment() is asked.
-    const { spawnSync } = await import("node:child_process");
-    const { distSnapshot } = await import("./support.js");
     const dist = await distSnapshot();
     const script = `
       const { hostContainment, JobRunner, Command } = await import(new URL("index.js", ${JSON.stringify(dist)}));

@@ -7,17 +7,21 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../../src/containment/container.js";
 import { spawnPath } from "../../../src/process/native/spawn-path.js";
 import { startChild } from "../../../src/process/native/start-child.js";
 import { track } from "../../containment/support.js";
 import { waitDead } from "../../helpers/procs.js";
 
-const tmp = mkdtempSync(join(tmpdir(), "processkit-selfreg-"));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
 describe.runIf(spawnPath().spawn === "native")("native self-registration", () => {
+  // Made and removed inside the suite: a skipped suite (pure path) runs no hook, and must make nothing.
+  let tmp = "";
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), "processkit-selfreg-"));
+  });
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
   it("the child writes +<its pid> to the ledger fd before it execs; nothing without one", async () => {
     const ledger = join(tmp, "groups");
     const fd = openSync(ledger, "wx", 0o600);
