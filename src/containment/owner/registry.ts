@@ -26,6 +26,13 @@ import { Sentinel } from "./sentinel.js";
 import { sweepMarkedEscapees } from "./sweep-marked.js";
 
 const FORGET_CHECKS = [100, 1_000, 10_000];
+/**
+ * After those, a group that still exists (a member stuck in uninterruptible sleep, zombies
+ * nobody reaped yet) is checked again this often until it is gone: a registration that
+ * outlives its group would, once the kernel reuses the number, make a sentinel SIGKILL a
+ * stranger's group when we die.
+ */
+const FORGET_RECHECK_MS = 30_000;
 /** Each sentinel alone cleans up everything; the second covers the first being killed just before the owner. */
 const SENTINELS = 2;
 
@@ -74,16 +81,17 @@ class Owner {
     else for (const sentinel of this.sentinels) sentinel.unregister(pgid);
   }
 
-  /** Unregisters a killed group once it no longer exists (checked a few times, then left registered: harmless). */
+  /** Unregisters a killed group once it no longer exists (soon after, then every 30 s until it is gone). */
   forgetGroupWhenEmpty(pgid: number): void {
     if (!this.groups.has(pgid)) return;
     const check = (attempt: number) => {
+      if (!this.groups.has(pgid)) return; // unregistered meanwhile
       if (!groupExists(pgid)) {
         this.unregisterGroup(pgid);
         return;
       }
-      const delay = FORGET_CHECKS[attempt];
-      if (delay !== undefined) setTimeout(() => check(attempt + 1), delay).unref();
+      const delay = FORGET_CHECKS[attempt] ?? FORGET_RECHECK_MS;
+      setTimeout(() => check(attempt + 1), delay).unref();
     };
     check(0);
   }

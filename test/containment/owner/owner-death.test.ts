@@ -5,7 +5,8 @@
  * no survivor at all and the owner cgroup removed; under process groups every group member
  * (the setsid escapee is found by its run marker).
  */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive } from "../../helpers/procs.js";
 import { alive, eventually, MECHANISMS, stat } from "../support.js";
@@ -66,6 +67,9 @@ async function expectCleanedUp(owner: Owner, mechanism: string, label: string, s
     measured.push(`${mechanism} ${label}: group members dead after ${treeMs} ms`);
   }
   expect(await eventually(() => !isAlive(info.sentinel as number), BOUND_MS)).toBe(true);
+  // The owner's scratch directory (its ledger) goes too, whichever sentinel removes it.
+  const scratch = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`processkit-${info.owner}-`));
+  expect(await eventually(() => scratch().length === 0, BOUND_MS), `left: ${scratch().join(", ")}`).toBe(true);
 }
 
 describe.each(MECHANISMS)("owner death: %s", (mechanism) => {
