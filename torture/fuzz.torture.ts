@@ -76,9 +76,22 @@ async function judge(
   return verdict;
 }
 
+/** The documented bound: a duration longer than 10 years is refused, not accepted. */
+const TEN_YEARS_MS = 10 * 365 * 24 * 3_600_000;
+const UNIT: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Milliseconds of a well-formed duration string (`bare` is the unit of a bare number), or undefined. */
+function durationMs(v: string, bare: string | undefined): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.exec(v);
+  const unit = m?.[2] ?? bare;
+  return m === null || unit === undefined ? undefined : Number(m[1]) * (UNIT[unit] as number);
+}
 const isDuration = (v: unknown): boolean =>
-  (typeof v === "number" && Number.isFinite(v) && v >= 0) ||
-  (typeof v === "string" && /^\s*(\d+(\.\d+)?|\.\d+)\s*(ms|s|m|h)?\s*$/.test(v));
+  (typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= TEN_YEARS_MS) ||
+  (typeof v === "string" && (durationMs(v, undefined) ?? Number.POSITIVE_INFINITY) <= TEN_YEARS_MS);
+/** A CLI duration flag: a bare number means seconds; no spaces inside. */
+const isFlagDuration = (v: string): boolean =>
+  /^(\d+(\.\d+)?|\.\d+)(ms|s|m|h)?$/.test(v.trim()) &&
+  (durationMs(v, "s") ?? Number.POSITIVE_INFINITY) <= TEN_YEARS_MS;
 
 afterAll(() => {
   printTable(
@@ -243,8 +256,8 @@ describe("fuzz: option objects and signals, before anything runs", () => {
 
 describe("fuzz: CLI flags", () => {
   const FLAGS: ReadonlyArray<readonly [string, string, (v: string) => boolean]> = [
-    ["run", "--timeout", (v) => /^(\d+(\.\d+)?|\.\d+)(ms|s|m|h)?$/.test(v.trim())],
-    ["run", "--grace", (v) => /^(\d+(\.\d+)?|\.\d+)(ms|s|m|h)?$/.test(v.trim())],
+    ["run", "--timeout", isFlagDuration],
+    ["run", "--grace", isFlagDuration],
     [
       "run",
       "--max-processes",

@@ -8,6 +8,7 @@
  * `parseArgs` runs non-strict so that we can word the errors ourselves.
  */
 import { parseArgs } from "node:util";
+import { MAX_DURATION_MS, UNIT_MS } from "../command/duration.js";
 
 export interface FlagSpec {
   readonly type: "string" | "boolean";
@@ -126,8 +127,6 @@ export function parseCommandLine(argv: readonly string[], specs: FlagSpecs, mode
 // ── value parsers: each names its flag in the error ─────────────────────────
 
 const DURATION = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)?$/;
-const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
-const MAX_MS = 10 * 365 * 24 * 3_600_000;
 
 /**
  * A duration flag: "250ms", "1.5s", "2m", "1h", or a bare number of **seconds** (as in
@@ -141,8 +140,8 @@ export function durationFlag(value: string, flag: string): number {
     );
   }
   const ms = Number(match[1]) * (UNIT_MS[match[2] ?? "s"] as number);
-  if (!Number.isFinite(ms) || ms > MAX_MS) {
-    throw new UsageError(`--${flag}: duration ${JSON.stringify(value)} is out of range`);
+  if (!Number.isFinite(ms) || ms > MAX_DURATION_MS) {
+    throw new UsageError(`--${flag}: duration ${JSON.stringify(value)} is longer than 10 years`);
   }
   return ms;
 }

@@ -7,7 +7,8 @@ import { InvalidInputError } from "../errors.js";
 export type Duration = number | `${number}${DurationUnit}` | string;
 type DurationUnit = "ms" | "s" | "m" | "h";
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+/** Milliseconds per unit; the CLI's duration flags use the same table and bound. */
+export const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 const PATTERN = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|h)\s*$/;
 
 /** Largest delay we accept: ~10 years (setTimeout itself is re-armed past 2^31-1 ms). */
