@@ -69,7 +69,9 @@ async function expectCleanedUp(owner: Owner, mechanism: string, label: string, s
   expect(await eventually(() => !isAlive(info.sentinel as number), BOUND_MS)).toBe(true);
   // The owner's scratch directory (its ledger) goes too, whichever sentinel removes it.
   const scratch = () => readdirSync(tmpdir()).filter((name) => name.startsWith(`processkit-${info.owner}-`));
-  expect(await eventually(() => scratch().length === 0, BOUND_MS), `left: ${scratch().join(", ")}`).toBe(true);
+  expect(await eventually(() => scratch().length === 0, BOUND_MS), `left: ${scratch().join(", ")}`).toBe(
+    true,
+  );
 }
 
 describe.each(MECHANISMS)("owner death: %s", (mechanism) => {
