@@ -19,5 +19,15 @@ export function removeOwnerDirectories(cgroupDir: string, scratch: string | null
     while (isPopulated(cgroupDir) && performance.now() < deadline) Atomics.wait(pause, 0, 0, 2);
     removeTree(cgroupDir);
   }
-  if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
+  removeScratch(scratch);
+}
+
+/** The scratch directory and everything in it (the ledger, FIFOs); never throws from an exit handler. */
+export function removeScratch(scratch: string | null): void {
+  if (scratch === null) return;
+  try {
+    rmSync(scratch, { recursive: true, force: true });
+  } catch {
+    // already gone, or not ours to remove any more: the sentinels try again
+  }
 }

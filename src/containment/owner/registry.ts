@@ -20,7 +20,7 @@
 import { writeFileSync } from "node:fs";
 import { isPid1 } from "../pid1.js";
 import { GroupLedger } from "./ledger.js";
-import { removeOwnerDirectories } from "./pid1-exit.js";
+import { removeOwnerDirectories, removeScratch } from "./pid1-exit.js";
 import { createScratch, scratchPath } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
 import { sweepMarkedEscapees } from "./sweep-marked.js";
@@ -152,9 +152,13 @@ class Owner {
   }
 
   /**
-   * Synchronous last-moment teardown on an orderly exit. The sentinels remove the directories
-   * after — except when we are PID 1 of a PID namespace: the kernel kills them with the
-   * namespace as soon as we are gone, so this sweep removes them itself.
+   * Synchronous last-moment teardown on an orderly exit. It kills every group it knows (all
+   * of them: a native child's own ledger line is always followed by ours in the same tick),
+   * so the ledger has nothing left to tell and the scratch directory goes now, not only when
+   * a sentinel gets to it: a nested owner's sentinels may never get to it, since an outer
+   * run's cgroup kill takes them with us. The sentinels remove the owner cgroup after (it must
+   * empty first) — except when we are PID 1 of a PID namespace: the kernel kills them with
+   * the namespace as soon as we are gone, so this sweep removes it too.
    */
   private sweep(): void {
     if (this.cgroupDir !== "") {
@@ -173,6 +177,7 @@ class Owner {
     }
     sweepMarkedEscapees();
     if (isPid1()) removeOwnerDirectories(this.cgroupDir, this.scratchDir);
+    else removeScratch(this.scratchDir);
   }
 }
 
