@@ -1,9 +1,9 @@
 /** `processkit with`: a real HTTP server child, readiness, the command's status, no server left behind. */
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { selfSignedCertificate } from "../helpers/certificate.js";
 import { isAlive, NODE, waitDead } from "../helpers/procs.js";
 import { cli, freePort, MECHANISMS, pidsFrom, startCli, tempDir, waitUntil } from "./cli.js";
 
@@ -86,19 +86,7 @@ describe("processkit with", () => {
 
   it("--ready-http https:// verifies the certificate; --ready-self-signed accepts a self-signed one", async () => {
     const dir = tempDir();
-    const key = join(dir, "key.pem");
-    const cert = join(dir, "cert.pem");
-    // A throwaway self-signed certificate for 127.0.0.1 (openssl from a fixed system path).
-    execFileSync(
-      "/usr/bin/openssl",
-      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
-        "-subj",
-        "/CN=127.0.0.1",
-        "-addext",
-        "subjectAltName=IP:127.0.0.1",
-      ]),
-      { stdio: "ignore" },
-    );
+    const { key, cert } = selfSignedCertificate(dir);
     const server = (port: number, pidFile: string) => `
       require("fs").appendFileSync(${JSON.stringify(pidFile)}, process.pid + "\\n");
       const fs = require("fs");

@@ -1,10 +1,10 @@
 /** waitForHttp over https: with a self-signed certificate, and over a Unix socket (issue 15). */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NotReadyError } from "../../../src/index.js";
+import { selfSignedCertificate } from "../../helpers/certificate.js";
 import { isAlive } from "../../helpers/procs.js";
 import { node } from "../../helpers/scripts.js";
 import { portOf } from "./servers.js";
@@ -12,19 +12,7 @@ import { portOf } from "./servers.js";
 const dir = mkdtempSync(join(tmpdir(), "pk-https-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const key = join(dir, "key.pem");
-const cert = join(dir, "cert.pem");
-// A throwaway self-signed certificate for 127.0.0.1 (openssl from a fixed system path).
-execFileSync(
-  "/usr/bin/openssl",
-  ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-  ]),
-  { stdio: "ignore" },
-);
+const { key, cert } = selfSignedCertificate(dir);
 
 function httpsServer() {
   return node(`
