@@ -82,8 +82,8 @@ export class CgroupContainer implements Container {
     return launcherPlan({ join: this.dir, gate: true }, file, args, options);
   }
 
-  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    return env;
+  environmentAdditions(): undefined {
+    return undefined;
   }
 
   placement(): Placement {

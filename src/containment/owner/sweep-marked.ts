@@ -8,6 +8,6 @@ import { markersIssued, ownerToken } from "../pgroup/run-marker.js";
 
 export function sweepMarkedEscapees(): void {
   if (!markersIssued()) return;
-  const since = sinceOf(process.pid);
+  const since = sinceOf(process.pid, 0); // as old as this process: never the young fast path
   if (since !== undefined) killMarked(`${ownerToken()}.`, since);
 }

@@ -20,7 +20,7 @@ import { pollUntil } from "../poll.js";
 import { isPidAlive, liveMembersOfGroups } from "../proc.js";
 import { procUsable } from "../proc-usable.js";
 import { killMarked, type Since, sinceOf } from "./escapees.js";
-import { markedEnvironment, markerAllowedByEnv, newContainerToken } from "./run-marker.js";
+import { markedEnvironment, markerAllowedByEnv, markerVariable, newContainerToken } from "./run-marker.js";
 
 export class ProcessGroupContainer implements Container {
   readonly mechanism = "process-group" as const;
@@ -55,12 +55,12 @@ export class ProcessGroupContainer implements Container {
     const marked =
       this.tokens.length === 0
         ? options
-        : { ...options, env: this.childEnvironment(options.env ?? process.env) };
+        : { ...options, env: markedEnvironment(options.env ?? process.env, this.tokens) };
     return launcherPlan({ gate: true }, file, args, { ...marked, detached: true });
   }
 
-  childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    return this.tokens.length === 0 ? env : markedEnvironment(env, this.tokens);
+  environmentAdditions(env: NodeJS.ProcessEnv): Readonly<Record<string, string>> | undefined {
+    return this.tokens.length === 0 ? undefined : markerVariable(env, this.tokens);
   }
 
   placement(): Placement {

@@ -4,6 +4,10 @@
  * leader: pids are handed out in increasing order, so only pids above the leader's (or, after
  * the pid counter wrapped, below the last one handed out) are candidates, and a candidate's
  * start time must not be older than the leader's. Only those get their environment read.
+ * A short run (the common case) costs less still: the pids handed out since its leader are
+ * exactly those between the leader's and ns_last_pid, often none, so no /proc listing is read.
+ * The token is unique to its container, so these bounds only save work: a process that
+ * carries it descends from the container whatever its pid.
  *
  * Holes, by construction: a process that cleared or rewrote its environment (`env -i`, sudo,
  * many daemons' re-exec), one that changed uid or is not dumpable (its environ is unreadable
@@ -18,12 +22,18 @@ export interface Since {
   readonly pid: number;
   /** Start time in clock ticks after boot (field 22 of /proc/<pid>/stat). */
   readonly startTime: number;
+  /** When it was born, in `performance.now()` time (at most this late). */
+  readonly bornAt: number;
 }
 
-/** The leader as a lower bound for the scan, or undefined if it already vanished. */
-export function sinceOf(pid: number): Since | undefined {
+/**
+ * The leader as a lower bound for the scan, or undefined if it already vanished.
+ * @param bornAt when the process was born (`performance.now()` time); a leader is read at its
+ *   adoption, just after its birth. Pass 0 for a process as old as this one.
+ */
+export function sinceOf(pid: number, bornAt = performance.now()): Since | undefined {
   const stat = readStat(pid);
-  return stat === undefined ? undefined : { pid, startTime: Number(stat.startTime) };
+  return stat === undefined ? undefined : { pid, startTime: Number(stat.startTime), bornAt };
 }
 
 const NEEDLE = `${RUN_MARKER}=`;
@@ -56,33 +66,92 @@ export function markerIn(environ: string): string | undefined {
   return environ.slice(at + NEEDLE.length, end === -1 ? undefined : end);
 }
 
+/** ns_last_pid stays open: a pread of it costs ~2 µs, an open/read/close ~20. */
+let lastPidFd: number | null | undefined;
+const lastPidBuffer = Buffer.allocUnsafe(32);
+
+/** The last pid handed out in our pid namespace, or undefined where that cannot be read. */
 function lastPid(): number | undefined {
   try {
-    const value = Number(readFileSync("/proc/sys/kernel/ns_last_pid", "latin1"));
-    return Number.isSafeInteger(value) ? value : undefined;
+    lastPidFd ??= openSync("/proc/sys/kernel/ns_last_pid", "r");
+    if (lastPidFd === null) return undefined;
+    const value = Number(lastPidBuffer.toString("latin1", 0, readSync(lastPidFd, lastPidBuffer, 0, 32, 0)));
+    return Number.isSafeInteger(value) && value > 0 ? value : undefined;
+  } catch {
+    lastPidFd ??= null; // no such file (old kernel, no /proc): never tried again
+    return undefined;
+  }
+}
+
+/**
+ * The pid counter cannot have wrapped within this time of a leader's birth: a wrap takes
+ * pid_max forks (at least 32768 unless lowered), over 300 000 per second here. The pids
+ * handed out since are then exactly those between the leader's and the last one.
+ */
+const YOUNG_MS = 100;
+/** Beyond this many pids handed out since the leader, one readdir of /proc is cheaper than a lookup each. */
+const RANGE_MAX = 256;
+const WRAP_MIN = 32_768;
+
+let pidMax: number | undefined;
+function pidMaxValue(): number {
+  if (pidMax === undefined) {
+    try {
+      pidMax = Number(readFileSync("/proc/sys/kernel/pid_max", "latin1")) || 0;
+    } catch {
+      pidMax = 0;
+    }
+  }
+  return pidMax;
+}
+
+/**
+ * The pids that may be newer than `since`: every one handed out since, when the leader is
+ * young and few were (a short run, the common case: often none at all); else every pid in
+ * /proc above the leader's, or below the last one handed out if the counter wrapped. Thread
+ * ids in the first range are harmless: a thread's environ is its process's, and SIGKILL to a
+ * thread id kills its process.
+ */
+export function candidates(since: Since): Iterable<number> | undefined {
+  const last = lastPid();
+  if (
+    last !== undefined &&
+    last >= since.pid &&
+    last - since.pid <= RANGE_MAX &&
+    performance.now() - since.bornAt < YOUNG_MS &&
+    pidMaxValue() >= WRAP_MIN
+  ) {
+    return pidRange(since.pid + 1, last);
+  }
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
   } catch {
     return undefined;
   }
+  const wrapped = last !== undefined && last < since.pid;
+  const pids: number[] = [];
+  for (const name of names) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const pid = Number(name);
+    if (pid > since.pid || (wrapped && pid <= (last as number))) pids.push(pid);
+  }
+  return pids;
+}
+
+function* pidRange(from: number, to: number): Iterable<number> {
+  for (let pid = from; pid <= to; pid++) yield pid;
 }
 
 /** Live processes newer than `since` whose marker names `token` (see `markerNames`). */
 export function findMarked(token: string, since: Since): number[] {
   if (!ownProcessesVisible()) return [];
-  let names: string[];
-  try {
-    names = readdirSync("/proc");
-  } catch {
-    return [];
-  }
-  const last = lastPid();
-  const wrapped = last !== undefined && last < since.pid;
+  const pids = candidates(since);
+  if (pids === undefined) return [];
   const found: number[] = [];
-  for (const name of names) {
-    const first = name.charCodeAt(0);
-    if (first < 48 || first > 57) continue;
-    const pid = Number(name);
+  for (const pid of pids) {
     if (pid === process.pid) continue;
-    if (!(pid > since.pid || (wrapped && pid <= (last as number)))) continue;
     const stat = readStat(pid);
     if (stat === undefined || !isLive(stat) || Number(stat.startTime) < since.startTime) continue;
     const environ = readEnviron(pid);

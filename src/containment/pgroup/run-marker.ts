@@ -62,10 +62,14 @@ export function inheritedTokens(value: string | undefined): string[] {
     .slice(-MAX_INHERITED);
 }
 
-/** The child's environment with the marker set to the inherited tokens plus `tokens`. */
+/** The marker a child of `env` gets: the inherited tokens plus `tokens`. */
+export function markerVariable(env: NodeJS.ProcessEnv, tokens: readonly string[]): { [RUN_MARKER]: string } {
+  return { [RUN_MARKER]: [...inheritedTokens(env[RUN_MARKER]), ...tokens].join(":") };
+}
+
+/** The child's environment with the marker set (see `markerVariable`). */
 export function markedEnvironment(env: NodeJS.ProcessEnv, tokens: readonly string[]): NodeJS.ProcessEnv {
-  const list = [...inheritedTokens(env[RUN_MARKER]), ...tokens];
-  return { ...env, [RUN_MARKER]: list.join(":") };
+  return { ...env, ...markerVariable(env, tokens) };
 }
 
 /** Does a marker value name `token`, or (when `token` ends with ".") any container of that owner? */

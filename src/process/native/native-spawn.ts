@@ -26,6 +26,8 @@ export interface NativeSpawnRequest {
   /** argv[0] first: what the program sees as its name. */
   readonly argv: readonly string[];
   readonly env: NodeJS.ProcessEnv;
+  /** Set on top of `env` (they replace a variable of the same name). */
+  readonly envAdditions?: Readonly<Record<string, string>> | undefined;
   readonly cwd?: string | undefined;
   readonly stdio: readonly [NativeStdio, NativeStdio, NativeStdio];
   readonly uid?: number | undefined;
@@ -49,12 +51,19 @@ function devNullFd(): number {
   return devNull;
 }
 
-function envStrings(env: NodeJS.ProcessEnv): string[] {
+/** `NAME=value` strings of `env` with `additions` on top, reading `env` (often process.env, slow to enumerate) once. */
+function envStrings(
+  env: NodeJS.ProcessEnv,
+  additions: Readonly<Record<string, string>> | undefined,
+): string[] {
   const out: string[] = [];
   for (const name of Object.keys(env)) {
+    if (additions !== undefined && Object.hasOwn(additions, name)) continue;
     const value = env[name];
     if (value !== undefined) out.push(`${name}=${value}`);
   }
+  if (additions !== undefined)
+    for (const name of Object.keys(additions)) out.push(`${name}=${additions[name]}`);
   return out;
 }
 
@@ -92,7 +101,7 @@ export function spawnNative(addon: NativeAddon, request: NativeSpawnRequest): Na
     const result = addon.spawn(
       request.file,
       request.argv,
-      envStrings(request.env),
+      envStrings(request.env, request.envAdditions),
       request.cwd ?? null,
       fds,
       placement.kind === "new-session" ? -1 : 0,

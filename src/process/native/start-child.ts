@@ -35,11 +35,13 @@ export function startChild(
 ): ChildProcess | NativeChild {
   const addon = nativeSpawner();
   if (addon !== undefined) {
+    const env = options.env ?? process.env;
     try {
       return spawnNative(addon, {
         file,
         argv: [options.argv0 ?? file, ...args],
-        env: container.childEnvironment(options.env ?? process.env), // the run marker under process groups
+        env,
+        envAdditions: container.environmentAdditions(env), // the run marker under process groups
         cwd: options.cwd === undefined ? undefined : String(options.cwd),
         stdio: nativeStdio(options.stdio),
         uid: options.uid,

@@ -11,8 +11,9 @@ import {
   markedEnvironment,
   markerAllowedByEnv,
   markerNames,
+  RUN_MARKER,
 } from "../../../src/containment/pgroup/run-marker.js";
-import { type Command, InvalidInputError, JobRunner, ProcessGroup } from "../../../src/index.js";
+import { Command, InvalidInputError, JobRunner, ProcessGroup } from "../../../src/index.js";
 import { isAlive } from "../../helpers/procs.js";
 import { distSnapshot, eventually, labelled, stat, track } from "../support.js";
 
@@ -145,5 +146,21 @@ await p.finish();`;
     expect(await eventually(() => stat(innerEscapee)?.session === innerEscapee, 5_000)).toBe(true);
     await proc.kill(); // the outer run's teardown: the inner owner is SIGKILLed, its escapee by the marker
     expect(await eventually(() => !isAlive(innerEscapee), 5_000)).toBe(true);
+  });
+
+  it("a child gets exactly one marker: an inherited foreign value is replaced, our tokens are kept", async () => {
+    const runner = new JobRunner({ mechanism: "process-group" });
+    const inherited = "abcdef012345.9";
+    const { stdout } = await runner.output(
+      new Command("/bin/sh", ["-c", 'tr "\\0" "\\n" < /proc/$$/environ | grep "^PROCESSKIT_RUN="']).env({
+        [RUN_MARKER]: `junk:${inherited}`,
+      }),
+    );
+    const lines = stdout.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    const tokens = (lines[0] as string).slice(`${RUN_MARKER}=`.length).split(":");
+    expect(tokens[0]).toBe(inherited);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[1]).toMatch(/^[0-9a-f]{12}\.\d+$/);
   });
 });

@@ -29,7 +29,7 @@ describe.runIf(spawnPath().spawn === "native")("native self-registration", () =>
       const container = {
         mechanism: "process-group",
         placement: () => ({ kind: "new-session", ledgerFd: fd }),
-        childEnvironment: (env: NodeJS.ProcessEnv) => env,
+        environmentAdditions: () => undefined,
       } as unknown as Container;
       const child = startChild("/bin/true", [], { stdio: "ignore" }, container);
       const pid = child.pid as number;
@@ -42,7 +42,7 @@ describe.runIf(spawnPath().spawn === "native")("native self-registration", () =>
       const plain = {
         mechanism: "process-group",
         placement: () => ({ kind: "new-session" }),
-        childEnvironment: (env: NodeJS.ProcessEnv) => env,
+        environmentAdditions: () => undefined,
       } as unknown as Container;
       const other = startChild("/bin/true", [], { stdio: "ignore" }, plain);
       track(other.pid as number);
