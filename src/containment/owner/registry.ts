@@ -67,12 +67,19 @@ class Owner {
     for (const sentinel of this.sentinels) sentinel.setCgroup(dir);
   }
 
-  /** Records a group synchronously (ledger write, or a line to each sentinel): covered from the next instruction on. */
-  registerGroup(pgid: number): void {
-    this.guard();
+  /**
+   * Records a group synchronously (ledger write, or a line to each sentinel): covered from the
+   * next instruction on. The caller guarded just before it spawned the leader, so a dead
+   * sentinel is not looked for again here (the other one covers the moment in between).
+   * @param selfRegistered the leader already wrote its `+pgid` line to the ledger fd (the
+   *   native path): the owner's own line would be a duplicate.
+   */
+  registerGroup(pgid: number, selfRegistered = false): void {
+    if (!this.guarded) this.setUp();
     this.groups.add(pgid);
-    if (this.ledger !== undefined) this.ledger.add(pgid);
-    else for (const sentinel of this.sentinels) sentinel.register(pgid);
+    if (this.ledger !== undefined) {
+      if (!selfRegistered) this.ledger.add(pgid);
+    } else for (const sentinel of this.sentinels) sentinel.register(pgid);
   }
 
   unregisterGroup(pgid: number): void {

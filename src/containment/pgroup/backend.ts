@@ -33,6 +33,8 @@ export class ProcessGroupContainer implements Container {
   private dying: number[] = [];
   /** A scan found everything marked since the last adopt: another one now would find nothing new. */
   private swept = false;
+  /** The leader being spawned got the ledger fd from `placement()` and registers its group itself. */
+  private selfRegistering = false;
 
   get membershipKnown(): boolean {
     return procUsable();
@@ -52,6 +54,7 @@ export class ProcessGroupContainer implements Container {
    */
   plan(file: string, args: readonly string[], options: SpawnOptions): SpawnPlan {
     owner.guard();
+    this.selfRegistering = false;
     const marked =
       this.tokens.length === 0
         ? options
@@ -68,12 +71,14 @@ export class ProcessGroupContainer implements Container {
     // setsid, as detached: true does for Node's spawn; the child writes its group to the ledger
     // before exec (the native path's counterpart of the launcher's gate).
     const ledgerFd = owner.ledgerFd();
+    this.selfRegistering = ledgerFd !== undefined;
     return ledgerFd === undefined ? { kind: "new-session" } : { kind: "new-session", ledgerFd };
   }
 
   adopt(pid: number): void {
     this.track(pid);
-    owner.registerGroup(pid);
+    owner.registerGroup(pid, this.selfRegistering);
+    this.selfRegistering = false;
     if (this.tokens.length > 0) {
       const since = sinceOf(pid);
       if (since !== undefined) this.noteLeader(since);
