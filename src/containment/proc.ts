@@ -8,8 +8,16 @@ export interface ProcStat {
   readonly ppid: number;
   readonly pgrp: number;
   readonly session: number;
+  /** A kernel thread (PF_KTHREAD): it has no environment, no argv, and is never ours. */
+  readonly kernelThread: boolean;
   /** Clock ticks after boot at which the process started: with the pid, an identity that survives pid reuse. */
   readonly startTime: string;
+  /**
+   * Where its environment block starts and ends (0 and 0 while an execve sets up the new
+   * image, for a kernel thread, and where we may not look: fields 50–51, Linux ≥ 3.5).
+   */
+  readonly envStart: number;
+  readonly envEnd: number;
 }
 
 /** The fields of a /proc/<pid>/stat line after the command name, which may contain spaces and parens: they start after the last ')'. */
@@ -19,6 +27,8 @@ function statFields(text: string): string[] | undefined {
   const fields = text.slice(close + 2).split(" ");
   return fields.length < 20 ? undefined : fields;
 }
+
+const PF_KTHREAD = 0x00200000;
 
 /** Parses /proc/<pid>/stat. */
 export function parseStat(text: string): ProcStat | undefined {
@@ -30,7 +40,10 @@ export function parseStat(text: string): ProcStat | undefined {
     ppid: Number(fields[1]),
     pgrp: Number(fields[2]),
     session: Number(fields[3]),
+    kernelThread: (Number(fields[6]) & PF_KTHREAD) !== 0,
     startTime: fields[19] as string,
+    envStart: Number(fields[47] ?? 0),
+    envEnd: Number(fields[48] ?? 0),
   };
 }
 

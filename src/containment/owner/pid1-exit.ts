@@ -7,16 +7,16 @@
  */
 import { rmSync } from "node:fs";
 import { isPopulated, removeTree } from "../cgroup/control-files.js";
+import { sleepSync } from "../sleep-sync.js";
 
 const EMPTY_BOUND_MS = 2_000;
 
 /** `scratch`: the owner's scratch directory if it was made (never made here just to delete it). */
 export function removeOwnerDirectories(cgroupDir: string, scratch: string | null): void {
   if (cgroupDir !== "") {
-    const pause = new Int32Array(new SharedArrayBuffer(4));
     const deadline = performance.now() + EMPTY_BOUND_MS;
     // Killed members leave the cgroup within the kernel's time; an exit handler cannot await.
-    while (isPopulated(cgroupDir) && performance.now() < deadline) Atomics.wait(pause, 0, 0, 2);
+    while (isPopulated(cgroupDir) && performance.now() < deadline) sleepSync(2);
     removeTree(cgroupDir);
   }
   removeScratch(scratch);

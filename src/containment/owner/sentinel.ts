@@ -23,15 +23,19 @@ import { ownerToken } from "../pgroup/run-marker.js";
 /**
  * Escapees under process groups (see pgroup/run-marker.ts): SIGKILL every process newer than
  * the owner (by pid; all of them once the pid counter wrapped) whose environment carries one
- * of this owner's marker tokens. One grep over their environ files, three rounds at most
- * (grep's status is not used: a process that vanished mid-scan makes it 2 even with matches).
+ * of this owner's marker tokens. One grep over their environ files per round, three rounds at
+ * most while each finds new ones (grep's status is not used: a process that vanished mid-scan
+ * makes it 2 even with matches), then three more after pauses: a process caught inside an
+ * execve reads an empty environment for a moment (pgroup/escapees.ts measures it).
  */
-const SWEEP_MARKED = `sweep_marked() {
+export const SWEEP_MARKED = `sweep_marked() {
   [ -n "$mark" ] || return 0
   last=0
   IFS= read -r last < /proc/sys/kernel/ns_last_pid 2>/dev/null
   round=0
-  while [ $round -lt 3 ]; do
+  late=0
+  while [ $round -lt 3 ] || [ $late -lt 3 ]; do
+    if [ $round -ge 3 ]; then late=$((late + 1)); sleep 0.0$((late * 3)); fi
     set --
     for d in /proc/[0-9]*; do
       p=\${d#/proc/}
@@ -39,9 +43,12 @@ const SWEEP_MARKED = `sweep_marked() {
     done
     [ $# -gt 0 ] || return 0
     hits=$(grep -lzsE "^PROCESSKIT_RUN=(.*:)?$mark[.]" "$@")
-    [ -n "$hits" ] || return 0
-    for f in $hits; do f=\${f#/proc/}; kill -KILL "\${f%/environ}" 2>/dev/null; done
-    round=$((round + 1))
+    if [ -n "$hits" ]; then
+      for f in $hits; do f=\${f#/proc/}; kill -KILL "\${f%/environ}" 2>/dev/null; done
+      round=$((round + 1))
+    else
+      round=3
+    fi
   done
 }`;
 

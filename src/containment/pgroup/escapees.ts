@@ -16,6 +16,7 @@
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
 import { isLive, readStat } from "../proc.js";
 import { ownProcessesVisible } from "../proc-usable.js";
+import { sleepSync } from "../sleep-sync.js";
 import { markerNames, RUN_MARKER } from "./run-marker.js";
 
 export interface Since {
@@ -146,33 +147,69 @@ function* pidRange(from: number, to: number): Iterable<number> {
 
 /** Live processes newer than `since` whose marker names `token` (see `markerNames`). */
 export function findMarked(token: string, since: Since): number[] {
-  if (!ownProcessesVisible()) return [];
+  return scanMarked(token, since).found;
+}
+
+interface Scan {
+  /** Marked with the token. */
+  readonly found: number[];
+  /**
+   * Live, and caught inside an execve: between the old image's environment going and the new
+   * one's being set up its environment reads empty (measured here: 1 read in 400 of a process
+   * that execs once, 1 in 12 of one that execs in a loop).
+   */
+  readonly unsure: number[];
+}
+
+function scanMarked(token: string, since: Since): Scan {
+  if (!ownProcessesVisible()) return { found: [], unsure: [] };
   const pids = candidates(since);
-  if (pids === undefined) return [];
-  const found: number[] = [];
+  if (pids === undefined) return { found: [], unsure: [] };
+  const scan: Scan = { found: [], unsure: [] };
   for (const pid of pids) {
     if (pid === process.pid) continue;
     const stat = readStat(pid);
-    if (stat === undefined || !isLive(stat) || Number(stat.startTime) < since.startTime) continue;
-    const environ = readEnviron(pid);
-    const value = environ === undefined ? undefined : markerIn(environ);
-    if (value !== undefined && markerNames(value, token)) found.push(pid);
+    if (stat === undefined || !isLive(stat) || stat.kernelThread || Number(stat.startTime) < since.startTime)
+      continue;
+    judge(pid, token, scan);
   }
-  return found;
+  return scan;
+}
+
+function judge(pid: number, token: string, scan: Scan): void {
+  const environ = readEnviron(pid);
+  if (environ === "") {
+    if (!emptyForGood(pid)) scan.unsure.push(pid);
+    return;
+  }
+  const value = environ === undefined ? undefined : markerIn(environ);
+  if (value !== undefined && markerNames(value, token)) scan.found.push(pid);
 }
 
 /**
+ * An empty read is the answer only for a process whose environment block is set up and empty
+ * (`env -i`). Inside an execve the new image has none yet (both ends 0), and one that finished
+ * its execve since the read has a non-empty one: both are read again.
+ */
+function emptyForGood(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat === undefined || !isLive(stat) || (stat.envStart !== 0 && stat.envEnd === stat.envStart);
+}
+
+/** Pauses before a process caught inside an execve is read again (the window is short, even on a loaded machine). */
+const RECHECK_MS = [1, 2, 5, 10, 20];
+
+/**
  * SIGKILLs every marked process newer than `since`, scanning again after each round so a
- * child forked between a scan and its parent's kill is caught too (at most 3 rounds).
+ * child forked between a scan and its parent's kill is caught too (at most 3 rounds), then
+ * reading again, a moment later, the environment of any that read empty (an execve in flight).
  * Returns the pids signalled.
  */
 export function killMarked(token: string, since: Since): number[] {
   const killed: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    // One killed in an earlier round may still be dying: only new ones call for another round.
-    const fresh = findMarked(token, since).filter((pid) => !killed.includes(pid));
-    if (fresh.length === 0) break;
-    for (const pid of fresh) {
+  const kill = (pids: readonly number[]) => {
+    for (const pid of pids) {
+      if (killed.includes(pid)) continue; // killed in an earlier round, maybe still dying
       try {
         process.kill(pid, "SIGKILL");
         killed.push(pid);
@@ -180,6 +217,22 @@ export function killMarked(token: string, since: Since): number[] {
         // exited meanwhile
       }
     }
+  };
+  let unsure: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const scan = scanMarked(token, since);
+    unsure = scan.unsure;
+    const before = killed.length;
+    kill(scan.found);
+    if (killed.length === before) break; // only new ones call for another round
+  }
+  for (const pause of RECHECK_MS) {
+    if (unsure.length === 0) break;
+    sleepSync(pause);
+    const again: Scan = { found: [], unsure: [] };
+    for (const pid of unsure) if (isLive(readStat(pid))) judge(pid, token, again);
+    kill(again.found);
+    unsure = again.unsure;
   }
   return killed;
 }
