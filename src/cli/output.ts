@@ -4,9 +4,7 @@
  * non-blocking mode, and a child that inherits the same pipe would then see EAGAIN on its
  * writes. Synchronous writes also mean nothing is lost when we exit right after.
  */
-
 import { writeSync } from "node:fs";
-import { sleepSync } from "../containment/sleep-sync.js";
 
 /** Writes all of `text` to `fd`; gives up quietly when the reader is gone (EPIPE) or the disk is full. */
 export function writeFd(fd: number, text: string): void {
@@ -21,7 +19,7 @@ export function writeFd(fd: number, text: string): void {
       const code = (error as NodeJS.ErrnoException).code;
       // Someone else made the descriptor non-blocking: wait a moment and retry.
       if (code === "EAGAIN" && spins++ < 10_000) {
-        sleepSync(1);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
         continue;
       }
       return; // EPIPE (the reader went away) and friends: nothing useful left to do

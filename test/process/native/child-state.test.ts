@@ -33,6 +33,15 @@ const native = load.ok && spawnPath().spawn === "native";
 const status = (pid: number, field: string) =>
   readFileSync(`/proc/${pid}/status`, "utf8").match(new RegExp(`^${field}:\\s*(\\S+)`, "m"))?.[1];
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").slice(0, -1);
+/**
+ * `sleep` is asleep in its nanosleep: the dynamic loader is done (it holds a library open on
+ * fd 3 for a moment while it maps it) — the vfork parent may go on as soon as the exec began.
+ */
+async function asleep(pid: number): Promise<void> {
+  for (let i = 0; i < 400 && !/\) S /.test(readFileSync(`/proc/${pid}/stat`, "latin1")); i++) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
 /** The kernel lets the vfork parent go before it has copied argv and envp into the new image: a moment. */
 async function imageReady(pid: number): Promise<void> {
   for (let i = 0; i < 100 && cmdline(pid).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
@@ -54,8 +63,9 @@ async function withStarted(
 describe.runIf(native)("a natively spawned child", () => {
   describe.each(RUNNERS)("%s", (_mechanism, runner) => {
     it("holds only its stdio fds", async () => {
-      await withStarted(new Command("sleep", ["300"]), runner, (proc) => {
+      await withStarted(new Command("sleep", ["300"]), runner, async (proc) => {
         const pid = proc.pid as number;
+        await asleep(pid);
         expect(readdirSync(`/proc/${pid}/fd`).sort()).toEqual(["0", "1", "2"]);
         expect(readlinkSync(`/proc/${pid}/fd/1`)).toMatch(/^pipe:/);
       });
@@ -108,10 +118,17 @@ describe.runIf(native)("a natively spawned child", () => {
     writeFileSync(
       script,
       `import { spawn } from "node:child_process";
-       import { readdirSync } from "node:fs";
+       import { readdirSync, readFileSync } from "node:fs";
        const { Command } = await import(${JSON.stringify(index)});
        const raw = spawn("sleep", ["300"], { stdio: "ignore" });
        const ours = await new Command("sleep", ["300"]).start();
+       // Listed once each is asleep: the dynamic loader holds a library on fd 3 for a moment.
+       const asleep = async (pid) => {
+         for (let i = 0; i < 400 && !/\\) S /.test(readFileSync("/proc/" + pid + "/stat", "latin1")); i++)
+           await new Promise((r) => setTimeout(r, 5));
+       };
+       await asleep(raw.pid);
+       await asleep(ours.pid);
        const fds = (pid) => readdirSync("/proc/" + pid + "/fd").sort();
        console.log(JSON.stringify({ raw: fds(raw.pid), ours: fds(ours.pid) }));
        raw.kill("SIGKILL");
