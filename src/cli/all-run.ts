@@ -44,7 +44,7 @@ export interface AllRunOptions {
 }
 
 export class AllRun {
-  private stopPlan: { signal: StopSignal | "SIGTERM"; graceMs: number } | undefined;
+  private stopPlan: { signal: StopSignal | "SIGTERM"; graceMs: number; delivered: boolean } | undefined;
   private readonly live = new Map<Member, RunningProcess>();
   private wake: () => void = () => {};
   private readonly woken = new Promise<void>((resolve) => {
@@ -66,17 +66,22 @@ export class AllRun {
     return Promise.all(this.members.map((member) => this.runMember(member)));
   }
 
-  /** Starts nothing more; `signal` to every tree, SIGKILL after `graceMs`. */
-  stop(signal: StopSignal | "SIGTERM", graceMs: number): void {
+  /**
+   * Starts nothing more; `signal` to every tree, SIGKILL after `graceMs`.
+   * @param delivered the kernel already delivered `signal` to our foreground process group (a
+   *   terminal's Ctrl-C): members that share it (cgroup v2 keeps children in our group; process
+   *   groups give each a session of its own) are not sent a second copy, only the grace.
+   */
+  stop(signal: StopSignal | "SIGTERM", graceMs: number, delivered = false): void {
     if (this.stopPlan !== undefined) return;
-    this.stopPlan = { signal, graceMs };
+    this.stopPlan = { signal, graceMs, delivered };
     this.wake();
     for (const member of this.live.keys()) this.stopMember(member);
   }
 
   /** Starts nothing more; SIGKILL every tree now. */
   kill(): void {
-    this.stopPlan = { signal: "SIGTERM", graceMs: 0 };
+    this.stopPlan = { signal: "SIGTERM", graceMs: 0, delivered: false };
     this.wake();
     for (const member of this.members) void member.group.kill().catch(() => {});
   }
@@ -84,10 +89,10 @@ export class AllRun {
   private stopMember(member: Member): void {
     const plan = this.stopPlan;
     if (plan === undefined) return;
+    const sharesOurGroup = member.group.mechanism === "cgroup-v2";
+    const signal = plan.delivered && sharesOurGroup ? null : plan.signal;
     const stopping =
-      plan.graceMs > 0
-        ? member.group.shutdown({ signal: plan.signal, grace: plan.graceMs })
-        : member.group.kill();
+      plan.graceMs > 0 ? member.group.shutdown({ signal, grace: plan.graceMs }) : member.group.kill();
     void stopping.catch(() => {}); // the group was closed meanwhile: nothing left to stop
   }
 

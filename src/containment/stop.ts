@@ -22,8 +22,12 @@ export interface StoppableTree {
 export const TREE_GONE_BOUND_MS = 5_000;
 
 export interface StopPlan {
-  /** The first signal (SIGKILL: no grace, kill at once). */
-  readonly signal: NodeJS.Signals;
+  /**
+   * The first signal (SIGKILL: no grace, kill at once). null: the tree already got it from
+   * elsewhere (a terminal's Ctrl-C reaches its foreground group), so only the grace and the
+   * escalation are left: a second copy would read as a second Ctrl-C ("press again to force").
+   */
+  readonly signal: NodeJS.Signals | null;
   /** How long the tree gets after `signal` before SIGKILL. */
   readonly graceMs: number;
   /** SIGKILL what is left after the grace (default true). */
@@ -46,7 +50,7 @@ export function stopTree(tree: StoppableTree, plan: StopPlan): Promise<StopRepor
     tree.kill();
     return tree.waitEmpty(TREE_GONE_BOUND_MS).then(() => ({ drained: false, escalated: true }));
   }
-  tree.signal(plan.signal);
+  if (plan.signal !== null) tree.signal(plan.signal);
   return tree.waitEmpty(Math.max(0, plan.graceMs)).then(async (drained) => {
     if (drained || plan.escalate === false) return { drained, escalated: false };
     tree.kill();

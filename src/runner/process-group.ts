@@ -36,8 +36,12 @@ export interface ProcessGroupOptions {
 }
 
 export interface ShutdownOptions {
-  /** The first signal (default "SIGTERM"; the CLI passes on the SIGINT or SIGHUP it received). */
-  signal?: NodeJS.Signals;
+  /**
+   * The first signal (default "SIGTERM"; the CLI passes on the SIGINT or SIGHUP it received).
+   * null sends none: the members already got one from elsewhere (a terminal's Ctrl-C reaches
+   * every process of its foreground group), so they only get the grace, then SIGKILL.
+   */
+  signal?: NodeJS.Signals | null;
   /** How long members get after the signal (default "2s"); ends early when the group is empty. */
   grace?: Duration;
   /** SIGKILL what is left after the grace (default true). */
@@ -129,7 +133,7 @@ export class ProcessGroup extends ContainedRunner implements AsyncDisposable {
     const escalate =
       options.escalate === undefined ? true : checkBoolean(options.escalate, "shutdown.escalate");
     const graceMs = parseDuration(options.grace ?? "2s", "grace");
-    const signal = parseSignal(options.signal ?? "SIGTERM", "signal");
+    const signal = options.signal === null ? null : parseSignal(options.signal ?? "SIGTERM", "signal");
     const started = performance.now();
     const membersBefore = (await this.container.members()).length;
     // A frozen member cannot act on a signal: thaw first so the grace means something.

@@ -67,6 +67,46 @@ describe.each(DRIVERS)(
           for (const pid of pids) expect(await waitDead(pid, 10_000), `pid ${pid} should be gone`).toBe(true);
         },
       );
+
+      it.skipIf(driver === undefined)(
+        "Ctrl-C reaches each command once (a second copy would read as a second Ctrl-C)",
+        async () => {
+          const dir = tempDir();
+          const pidFile = join(dir, "pids");
+          // Counts the SIGINTs it gets and keeps running: the grace ends in SIGKILL.
+          const counter = (name: string) =>
+            `sh -c ${quote(`n=0; trap 'n=$((n+1)); echo "${name} got INT $n"' INT; echo $$ >> '${pidFile}'; echo ready-${name}; while :; do sleep 0.05; done`)}`;
+          const pane = join(dir, "pane.sh");
+          writeFileSync(
+            pane,
+            [
+              `echo $$ >> '${join(dir, "pane.pid")}'`,
+              "trap '' INT",
+              `PROCESSKIT_MECHANISM=${mechanism} '${NODE}' '${CLI}' all --grace 1500ms --names a,b -- ${counter("a")} ::: ${counter("b")}`,
+              'echo "EXIT=$?"',
+              "exec sleep 30 # keeps a tmux pane readable; killed by pid at the end",
+              "",
+            ].join("\n"),
+          );
+          const terminal = (driver as (s: string) => Terminal)(pane);
+          open.push({ terminal, dir });
+          await waitUntil(() => pidsFrom(pidFile).length >= 2, "both commands", 20_000);
+          await waitUntil(
+            () => terminal.screen().includes("ready-a") && terminal.screen().includes("ready-b"),
+            "both ready",
+          );
+          const pids = pidsFrom(pidFile);
+          for (const pid of pids) expect(isAlive(pid), `pid ${pid} alive before`).toBe(true);
+
+          terminal.ctrlC();
+          await waitUntil(() => terminal.screen().includes("EXIT="), "the CLI to finish", 20_000);
+          const screen = terminal.screen();
+          expect(screen).toContain("a got INT 1"); // positive control: the signal arrived
+          expect(screen).toContain("b got INT 1");
+          expect(screen).not.toContain("got INT 2");
+          for (const pid of pids) expect(await waitDead(pid, 10_000), `pid ${pid} should be gone`).toBe(true);
+        },
+      );
     });
   },
 );

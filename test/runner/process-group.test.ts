@@ -224,6 +224,25 @@ describe.each(MECHANISMS)("ProcessGroup: %s", (mechanism) => {
     expect(isAlive(childPid)).toBe(false);
   });
 
+  it("shutdown({ signal: null }) sends nothing first: the grace, then SIGKILL", async () => {
+    const group = await create(mechanism);
+    // It would print on any of the signals a shutdown could send first.
+    const proc = await group.start(
+      new Command("sh", [
+        "-c",
+        'for s in TERM INT HUP; do trap "echo got-$s" $s; done; echo ready; while :; do sleep 0.05; done',
+      ]),
+    );
+    track(proc.pid as number);
+    await proc.waitForLine("ready", "10s");
+    expect(isAlive(proc.pid as number)).toBe(true);
+    const report = await group.shutdown({ signal: null, grace: "400ms" });
+    expect(report).toMatchObject({ drained: false, escalated: true, survivors: 0 });
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(390); // it waited the grace out
+    expect(isAlive(proc.pid as number)).toBe(false);
+    expect((await proc.finish()).stdout).not.toContain("got-");
+  });
+
   it("shutdown() with an unknown signal is InvalidInputError and signals nothing", async () => {
     const group = await create(mechanism);
     const proc = await group.start(new Command("sleep", ["300"]));

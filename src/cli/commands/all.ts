@@ -4,6 +4,7 @@
  * their output is relayed whole, prefixed (line-prefix.ts); the ending policy (`--kill-others`,
  * `--kill-others-on-fail`, `--success`) decides when the rest stop and what the exit status is.
  */
+
 import { resolve } from "node:path";
 import { Command, ProcessGroup } from "../../index.js";
 import { type AllEntry, allEntries } from "../all-entries.js";
@@ -24,6 +25,7 @@ import { LineRelay, PREFIX_KINDS, type PrefixKind } from "../line-prefix.js";
 import { describeOutcome } from "../outcome-text.js";
 import { formatDuration, note, roundMs, writeJson } from "../output.js";
 import { defineSubcommand, type SubcommandContext } from "../subcommand.js";
+import { inTerminalForeground } from "../terminal.js";
 
 /** With the lines relayed as they come, only a small tail of each stream is kept. */
 const RELAY_CAPTURE_BYTES = 64 * 1024;
@@ -180,7 +182,11 @@ async function runAll(parsed: ParsedArgs, context: SubcommandContext): Promise<E
     },
   });
   context.routeStops(
-    { graceful: (signal) => run.stop(signal, graceMs), immediate: () => run.kill() },
+    {
+      // At a terminal, a SIGINT is the terminal's Ctrl-C: the kernel gave it to our whole foreground group.
+      graceful: (signal) => run.stop(signal, graceMs, signal === "SIGINT" && inTerminalForeground()),
+      immediate: () => run.kill(),
+    },
     {
       describe: (signal, phase) =>
         phase === "graceful"
