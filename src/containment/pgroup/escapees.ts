@@ -67,7 +67,10 @@ export function markerIn(environ: string): string | undefined {
   return environ.slice(at + NEEDLE.length, end === -1 ? undefined : end);
 }
 
-/** ns_last_pid stays open: a pread of it costs ~2 µs, an open/read/close ~20. */
+/**
+ * ns_last_pid stays open: a pread of it costs ~2 µs, an open/read/close ~20. (Node closes the
+ * fs descriptors a worker thread opened when the worker ends, terminate() included.)
+ */
 let lastPidFd: number | null | undefined;
 const lastPidBuffer = Buffer.allocUnsafe(32);
 
