@@ -62,6 +62,9 @@ export function processesWith(token: string, since = 0): number[] {
   return found;
 }
 
+/** How long a pid that was handed out may take to show up in /proc before it is given up on. */
+const UNBORN_NS = 200_000_000n;
+
 /**
  * Watches the children of `parent` as they appear, by walking the pids allocated since the
  * last look (no directory scan): `poll()` returns the first child whose argv contains one of the tokens,
@@ -71,6 +74,12 @@ export class ChildWatch {
   private next: number;
   private readonly children = new Set<number>();
   readonly all = new Set<number>();
+  /**
+   * Pids handed out but not in /proc yet, with when they were first met: the kernel counts a
+   * pid (ns_last_pid) before the new task is attached to it, and under cgroup v2 the fork
+   * waits there for cgroup locks (CLONE_INTO_CGROUP), so a pid met too early is read again.
+   */
+  private readonly unborn = new Map<number, bigint>();
 
   constructor(
     private readonly parent: number,
@@ -83,11 +92,17 @@ export class ChildWatch {
     const last = lastPid();
     // A pid-space wrap restarts low: walk from 300 (the kernel's floor after a wrap).
     if (last < this.next - 1) this.next = 300;
-    for (; this.next <= last; this.next++) {
-      if (stat(this.next)?.ppid === this.parent) {
-        this.children.add(this.next);
-        this.all.add(this.next);
-      }
+    const now = process.hrtime.bigint();
+    for (; this.next <= last; this.next++) this.unborn.set(this.next, now);
+    for (const [pid, met] of this.unborn) {
+      const s = stat(pid);
+      if (s !== undefined) {
+        this.unborn.delete(pid);
+        if (s.ppid === this.parent) {
+          this.children.add(pid);
+          this.all.add(pid);
+        }
+      } else if (now - met > UNBORN_NS) this.unborn.delete(pid); // it came and went before we looked
     }
     for (const pid of this.children) {
       const argv = cmdline(pid);
