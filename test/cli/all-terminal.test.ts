@@ -20,6 +20,27 @@ afterEach(async () => {
 
 const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
 
+type Driver = (script: string) => Terminal;
+
+/** A terminal whose shell (which ignores SIGINT itself) runs `processkit all <args>`, then prints EXIT=<status>. */
+function openPane(driver: Driver, dir: string, mechanism: string, args: string): Terminal {
+  const pane = join(dir, "pane.sh");
+  writeFileSync(
+    pane,
+    [
+      `echo $$ >> '${join(dir, "pane.pid")}'`,
+      "trap '' INT",
+      `PROCESSKIT_MECHANISM=${mechanism} '${NODE}' '${CLI}' all ${args}`,
+      'echo "EXIT=$?"',
+      "exec sleep 30 # keeps a tmux pane readable; killed by pid at the end",
+      "",
+    ].join("\n"),
+  );
+  const terminal = driver(pane);
+  open.push({ terminal, dir });
+  return terminal;
+}
+
 describe.each(DRIVERS)(
   "processkit all at a terminal driven by %s (skipped only if it is not installed)",
   (_name, driver) => {
@@ -34,20 +55,12 @@ describe.each(DRIVERS)(
             const script = `echo ready-${i}\n${treeScript(file, 1, { setsid })}`;
             return `${i === 0 ? "" : "::: "}sh -c ${quote(script)}`;
           });
-          const pane = join(dir, "pane.sh");
-          writeFileSync(
-            pane,
-            [
-              `echo $$ >> '${join(dir, "pane.pid")}'`,
-              "trap '' INT",
-              `PROCESSKIT_MECHANISM=${mechanism} '${NODE}' '${CLI}' all --grace 1s --names api,web,worker -- ${groups.join(" ")}`,
-              'echo "EXIT=$?"',
-              "exec sleep 30 # keeps a tmux pane readable; killed by pid at the end",
-              "",
-            ].join("\n"),
+          const terminal = openPane(
+            driver as Driver,
+            dir,
+            mechanism,
+            `--grace 1s --names api,web,worker -- ${groups.join(" ")}`,
           );
-          const terminal = (driver as (s: string) => Terminal)(pane);
-          open.push({ terminal, dir });
           const perTree = 2 + (setsid ? 1 : 0);
           for (const file of files)
             await waitUntil(() => pidsFrom(file).length >= perTree, `the tree in ${file}`, 20_000);
@@ -76,20 +89,12 @@ describe.each(DRIVERS)(
           // Counts the SIGINTs it gets and keeps running: the grace ends in SIGKILL.
           const counter = (name: string) =>
             `sh -c ${quote(`n=0; trap 'n=$((n+1)); echo "${name} got INT $n"' INT; echo $$ >> '${pidFile}'; echo ready-${name}; while :; do sleep 0.05; done`)}`;
-          const pane = join(dir, "pane.sh");
-          writeFileSync(
-            pane,
-            [
-              `echo $$ >> '${join(dir, "pane.pid")}'`,
-              "trap '' INT",
-              `PROCESSKIT_MECHANISM=${mechanism} '${NODE}' '${CLI}' all --grace 1500ms --names a,b -- ${counter("a")} ::: ${counter("b")}`,
-              'echo "EXIT=$?"',
-              "exec sleep 30 # keeps a tmux pane readable; killed by pid at the end",
-              "",
-            ].join("\n"),
+          const terminal = openPane(
+            driver as Driver,
+            dir,
+            mechanism,
+            `--grace 1500ms --names a,b -- ${counter("a")} ::: ${counter("b")}`,
           );
-          const terminal = (driver as (s: string) => Terminal)(pane);
-          open.push({ terminal, dir });
           await waitUntil(() => pidsFrom(pidFile).length >= 2, "both commands", 20_000);
           await waitUntil(
             () => terminal.screen().includes("ready-a") && terminal.screen().includes("ready-b"),
