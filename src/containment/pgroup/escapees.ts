@@ -165,11 +165,9 @@ interface Scan {
 }
 
 function scanMarked(token: string, since: Since): Scan {
-  if (!ownProcessesVisible()) return { found: [], unsure: [] };
-  const pids = candidates(since);
-  if (pids === undefined) return { found: [], unsure: [] };
   const scan: Scan = { found: [], unsure: [] };
-  for (const pid of pids) {
+  const pids = ownProcessesVisible() ? candidates(since) : undefined;
+  for (const pid of pids ?? []) {
     if (pid === process.pid) continue;
     const stat = readStat(pid);
     if (stat === undefined || !isLive(stat) || stat.kernelThread || Number(stat.startTime) < since.startTime)
@@ -233,7 +231,7 @@ export function killMarked(token: string, since: Since): number[] {
     if (unsure.length === 0) break;
     sleepSync(pause);
     const again: Scan = { found: [], unsure: [] };
-    for (const pid of unsure) if (isLive(readStat(pid))) judge(pid, token, again);
+    for (const pid of unsure) judge(pid, token, again); // one that died meanwhile reads as gone or empty for good
     kill(again.found);
     unsure = again.unsure;
   }
