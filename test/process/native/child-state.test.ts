@@ -151,7 +151,12 @@ describe.runIf(native)("a natively spawned child", () => {
     });
     await new Promise((resolve) => owner.once("close", resolve));
     rmSync(dir, { recursive: true, force: true });
-    const seen = JSON.parse(out) as { leaked: string; rawLeak: boolean; oursLeak: boolean; settled: string[] };
+    const seen = JSON.parse(out) as {
+      leaked: string;
+      rawLeak: boolean;
+      oursLeak: boolean;
+      settled: string[];
+    };
     expect(seen.leaked).toMatch(/^(pipe|socket):/); // Node makes a "pipe" stdio from a socketpair
     expect(seen.rawLeak).toBe(true); // the owner's descriptor reached Node's child
     expect(seen.oursLeak).toBe(false);
