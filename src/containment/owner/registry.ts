@@ -18,9 +18,12 @@
  * /bin/sh launcher's gate); `unregisterGroup` / `forgetGroupWhenEmpty` when it is gone.
  */
 import { writeFileSync } from "node:fs";
+import { ownerToken } from "../pgroup/run-marker.js";
 import { isPid1 } from "../pid1.js";
 import { GroupLedger } from "./ledger.js";
+import { writeOwnerRecord } from "./owner-record.js";
 import { removeOwnerDirectories, removeScratch } from "./pid1-exit.js";
+import { scheduleReclaim } from "./reclaim.js";
 import { createScratch, scratchPath } from "./scratch.js";
 import { Sentinel } from "./sentinel.js";
 import { sweepMarkedEscapees } from "./sweep-marked.js";
@@ -65,6 +68,7 @@ class Owner {
     this.guard();
     this.cgroupDir = dir;
     for (const sentinel of this.sentinels) sentinel.setCgroup(dir);
+    if (this.scratchDir !== null) writeOwnerRecord(this.scratchDir, ownerToken(), dir);
   }
 
   /**
@@ -148,6 +152,7 @@ class Owner {
       scratch: path,
       pipeGroups: this.ledger === undefined ? this.groups : [],
     });
+    scheduleReclaim(); // what dead owners' sentinels never got to (see reclaim.ts)
     // As PID 1 of a PID namespace no sentinel is needed (or could help): when we die, the
     // kernel kills every process of the namespace, the sentinels included.
     if (isPid1()) return; // no sentinel to read a ledger; the exit sweep knows the groups
@@ -155,6 +160,8 @@ class Owner {
     if (createScratch(path)) {
       this.scratchDir = path;
       this.ledger = GroupLedger.create(path, () => this.groups);
+      // Says whose directory this is, for a later owner if we and both sentinels are killed at once.
+      writeOwnerRecord(path, ownerToken(), this.cgroupDir);
     }
   }
 
