@@ -5,7 +5,16 @@
  * dead and its own: a live owner, a busy sentinel, another PID namespace, another uid, no record.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -24,6 +33,9 @@ import { isAlive, killPids, NODE, waitDead } from "../../helpers/procs.js";
 import { distSnapshot, MECHANISMS } from "../support.js";
 
 const world = currentWorld();
+const UNSHARE = "/usr/bin/unshare";
+/** Only there are other PID namespaces' processes all visible (see reclaim.ts). */
+const inInitialNamespaceAsRoot = process.getuid?.() === 0 && world?.pidns === `pid:[${0xeffffffc}]`;
 const dirs: string[] = [];
 const pids: number[] = [];
 afterEach(() => killPids(pids.splice(0)));
@@ -112,17 +124,16 @@ describe.runIf(world !== undefined)("reclaiming what a dead owner left", () => {
     expect(isAlive(bystander)).toBe(true);
   });
 
-  it("leaves alone a live owner, another PID namespace, another uid, no record, a bad record, a symlink", async () => {
+  it("leaves alone a live owner, another uid, no record, a bad record, a symlink", async () => {
     const tmp = privateTmp();
     const live = scratchWith(tmp, { pid: process.pid, startTime: readStat(process.pid)?.startTime ?? "" });
-    const otherNamespace = scratchWith(tmp, { pidns: "pid:[1]" });
     const noRecord = join(tmp, `processkit-${deadPid()}-0-${hex(12)}`);
     mkdirSync(noRecord);
     const badRecord = scratchWith(tmp);
     writeFileSync(join(badRecord.dir, RECORD_FILE), "processkit owner record 1\nboot x\n");
     const link = join(tmp, `processkit-${deadPid()}-0-${hex(12)}`);
     symlinkSync(scratchWith(privateTmp()).dir, link);
-    const keep = [live.dir, otherNamespace.dir, noRecord, badRecord.dir, link];
+    const keep = [live.dir, noRecord, badRecord.dir, link];
     if (process.getuid?.() === 0) {
       const foreign = scratchWith(tmp);
       chownSync(foreign.dir, 65534, 65534);
@@ -147,12 +158,59 @@ describe.runIf(world !== undefined)("reclaiming what a dead owner left", () => {
       expect(await reclaimDeadOwners(tmp)).toEqual([]);
       expect(existsSync(dir)).toBe(true);
     } finally {
-      process.kill(-group, "SIGKILL");
+      killGroup(group);
     }
     // The whole group: a sleep forked a moment ago carries the shell's argv until its exec.
     expect(await groupGone(group)).toBe(true);
     expect((await reclaimDeadOwners(tmp)).map((r) => r.dir)).toEqual([dir]);
   });
+
+  it.runIf(inInitialNamespaceAsRoot && existsSync(UNSHARE))(
+    "another PID namespace sharing the directory: left alone while it lives (its pid is someone else here), reclaimed once it is gone",
+    async () => {
+      const dist = await distSnapshot();
+      const tmp = privateTmp();
+      const script = `const [dist, tmp] = process.argv.slice(1);
+const { writeOwnerRecord } = await import(new URL("containment/owner/owner-record.js", dist));
+const { mkdirSync } = await import("node:fs");
+const dir = tmp + "/processkit-" + process.pid + "-0-0123456789ab";
+mkdirSync(dir, { mode: 0o700 });
+console.log(JSON.stringify({ dir, written: writeOwnerRecord(dir, "0123456789ab", "") }));
+setInterval(() => {}, 1000);`;
+      // A group of its own: unshare and the namespace's init (our node) go together.
+      const ns = spawn(
+        UNSHARE,
+        ["--pid", "--fork", "--mount-proc", NODE, "--input-type=module", "-e", script, dist, tmp],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+          detached: true,
+        },
+      );
+      const group = ns.pid as number;
+      pids.push(group);
+      try {
+        const line = await new Promise<string>((resolve) =>
+          createInterface({ input: ns.stdout as NodeJS.ReadableStream }).once("line", resolve),
+        );
+        const { dir, written } = JSON.parse(line) as { dir: string; written: boolean };
+        expect(written).toBe(true);
+        const record = parseRecord(readFileSync(join(dir, RECORD_FILE), "latin1"));
+        // Positive control: judged by pid and start time alone, this live owner would read as dead here.
+        expect(record?.pid).toBe(1);
+        expect(record?.pidns).not.toBe(world?.pidns);
+        expect(readStat(1)?.startTime).not.toBe(record?.startTime);
+        expect(await reclaimDeadOwners(tmp)).toEqual([]);
+        expect(existsSync(dir)).toBe(true);
+        process.kill(-group, "SIGKILL");
+        expect(await groupGone(group)).toBe(true);
+        expect(await reclaimDeadOwners(tmp)).toEqual([
+          { dir, why: "namespace gone", killed: 0, cgroupRemoved: false },
+        ]);
+      } finally {
+        killGroup(group);
+      }
+    },
+  );
 
   it("never touches a recorded cgroup path that is not an owner cgroup on cgroup2", async () => {
     const tmp = privateTmp();
@@ -165,6 +223,14 @@ describe.runIf(world !== undefined)("reclaiming what a dead owner left", () => {
     expect(existsSync(decoy)).toBe(true);
   });
 });
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    // gone already
+  }
+}
 
 async function groupGone(pgid: number): Promise<boolean> {
   for (let i = 0; i < 500; i++) {
@@ -180,7 +246,6 @@ async function groupGone(pgid: number): Promise<boolean> {
 
 /** Until the shell (it stays: a command follows the sleep) runs with `dir` in its argv. */
 async function untilArgv(child: ChildProcess, dir: string): Promise<void> {
-  const { readFileSync } = await import("node:fs");
   for (let i = 0; i < 200; i++) {
     try {
       if (readFileSync(`/proc/${child.pid}/cmdline`, "latin1").split("\0").includes(dir)) return;
