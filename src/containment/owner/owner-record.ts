@@ -41,6 +41,14 @@ export interface OwnerRecord extends PidWorld {
  * other than ours, and every pid there belongs to someone else's numbering).
  */
 export function currentWorld(): PidWorld | undefined {
+  // A process never changes boot or PID namespace (unshare(CLONE_NEWPID) moves only children).
+  world ??= readWorld() ?? null;
+  return world ?? undefined;
+}
+
+let world: PidWorld | null | undefined;
+
+function readWorld(): PidWorld | undefined {
   try {
     if (readStat(process.pid) === undefined) return undefined;
     const self = Number.parseInt(readFileSync("/proc/self/stat", "latin1"), 10);
@@ -59,14 +67,23 @@ export function currentWorld(): PidWorld | undefined {
  * as before there were records.
  */
 export function writeOwnerRecord(dir: string, token: string, cgroupDir: string): boolean {
-  const world = currentWorld();
+  const here = currentWorld();
   const startTime = readStat(process.pid)?.startTime;
-  if (world === undefined || startTime === undefined) return false;
-  const record: OwnerRecord = { ...world, pid: process.pid, startTime, token, cgroupDir };
+  if (here === undefined || startTime === undefined) return false;
+  const text = formatRecord({ ...here, pid: process.pid, startTime, token, cgroupDir });
+  const path = join(dir, RECORD_FILE);
+  try {
+    // The first one directly (a rename costs ~100 µs on ext4; a reader of a half-written
+    // record finds no record and leaves the directory alone), every later one by rename.
+    writeFileSync(path, text, { mode: 0o600, flag: "wx" });
+    return true;
+  } catch {
+    // there is one already: replace it whole
+  }
   const temporary = join(dir, `${RECORD_FILE}.${randomBytes(4).toString("hex")}`);
   try {
-    writeFileSync(temporary, formatRecord(record), { mode: 0o600, flag: "wx" });
-    renameSync(temporary, join(dir, RECORD_FILE));
+    writeFileSync(temporary, text, { mode: 0o600, flag: "wx" });
+    renameSync(temporary, path);
     return true;
   } catch {
     try {

@@ -47,6 +47,7 @@ class Owner {
   /** The scratch directory once made; null where the temporary directory is not writable. */
   private scratchDir: string | null = null;
   private ledger: GroupLedger | undefined;
+  private recordPending = false;
 
   /**
    * Before every leader: the guards exist and every sentinel is alive (a dead one is replaced
@@ -68,7 +69,7 @@ class Owner {
     this.guard();
     this.cgroupDir = dir;
     for (const sentinel of this.sentinels) sentinel.setCgroup(dir);
-    if (this.scratchDir !== null) writeOwnerRecord(this.scratchDir, ownerToken(), dir);
+    this.recordOwner();
   }
 
   /**
@@ -160,9 +161,22 @@ class Owner {
     if (createScratch(path)) {
       this.scratchDir = path;
       this.ledger = GroupLedger.create(path, () => this.groups);
-      // Says whose directory this is, for a later owner if we and both sentinels are killed at once.
-      writeOwnerRecord(path, ownerToken(), this.cgroupDir);
+      this.recordOwner();
     }
+  }
+
+  /**
+   * Says whose scratch directory this is, for a later owner if we and both sentinels are
+   * killed at once (see reclaim.ts). Written once the current task is done, so a first cgroup
+   * run's guard and its cgroup adoption make one write, not two.
+   */
+  private recordOwner(): void {
+    if (this.scratchDir === null || this.recordPending) return;
+    this.recordPending = true;
+    queueMicrotask(() => {
+      this.recordPending = false;
+      if (this.scratchDir !== null) writeOwnerRecord(this.scratchDir, ownerToken(), this.cgroupDir);
+    });
   }
 
   /**
