@@ -59,14 +59,13 @@ scratch=$1
 mark=$2
 since=$3
 ${SWEEP_MARKED}
-groups=' '
+seen=
 note() {
-  case $1 in
-    +*) p=\${1#+}
-        case $groups in *" $p "*) ;; *) groups="$groups$p " ;; esac ;;
-    -*) p=\${1#-}
-        case $groups in *" $p "*) groups="\${groups%%" $p "*} \${groups#*" $p "}" ;; esac ;;
-  esac
+  p=\${1#[+-]}
+  case $p in ''|*[!0-9]*) return ;; esac
+  eval "s=\\\${g$p-}"
+  [ -n "$s" ] || seen="$seen $p"
+  case $1 in +*) eval "g$p=1" ;; *) eval "g$p=0" ;; esac
 }
 while IFS= read -r line; do
   case $line in
@@ -81,7 +80,7 @@ if [ -n "$scratch" ] && [ -d "$scratch" ]; then
   done
 fi
 if [ -n "$cg" ] && [ -d "$cg" ]; then echo 1 > "$cg/cgroup.kill" 2>/dev/null; fi
-for p in $groups; do kill -KILL -$p 2>/dev/null; done
+for p in $seen; do eval "s=\\$g$p"; [ "$s" = 1 ] && kill -KILL -$p 2>/dev/null; done
 sweep_marked
 rmtree() {
   for d in "$1"/*/; do [ -d "$d" ] && rmtree "\${d%/}"; done
