@@ -47,6 +47,14 @@ export class GroupLedger {
     this.append(`-${pgid}\n`);
   }
 
+  /**
+   * A `+pgid` line a native child wrote itself through `fd`: counted like ours, so the file is
+   * compacted as often (a sentinel replays every line of it).
+   */
+  countSelfWritten(): void {
+    if (++this.lines >= COMPACT_AFTER) this.compact();
+  }
+
   private append(line: string): void {
     try {
       writeSync(this.file, line);

@@ -83,7 +83,8 @@ class Owner {
     if (!this.guarded) this.setUp();
     this.groups.add(pgid);
     if (this.ledger !== undefined) {
-      if (!selfRegistered) this.ledger.add(pgid);
+      if (selfRegistered) this.ledger.countSelfWritten();
+      else this.ledger.add(pgid);
     } else for (const sentinel of this.sentinels) sentinel.register(pgid);
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -50,6 +50,29 @@ describe("GroupLedger", () => {
       }
       const size = statSync(ledger.path).size;
       expect(size).toBeLessThan(4_096 * 8 + 100 * 8);
+      expect(replay(ledger.path)).toEqual([...live].sort((a, b) => a - b));
+    } finally {
+      rmSync(ledger.path, { force: true });
+    }
+  });
+
+  it("stays as small when native children write their own registration lines", () => {
+    const live = new Set<number>();
+    const ledger = GroupLedger.create(dir, () => live) as GroupLedger;
+    try {
+      let largest = 0;
+      for (let pgid = 1_000; pgid < 11_000; pgid++) {
+        live.add(pgid);
+        writeSync(ledger.fd, `+${pgid}\n`); // what a native child does before its exec
+        ledger.countSelfWritten();
+        if (pgid % 100 !== 0) {
+          live.delete(pgid);
+          ledger.remove(pgid);
+        }
+        largest = Math.max(largest, statSync(ledger.path).size);
+      }
+      // 4,096 lines of 6 bytes, plus the live set the last compaction wrote.
+      expect(largest).toBeLessThan(4_096 * 6 + 100 * 6 + 64);
       expect(replay(ledger.path)).toEqual([...live].sort((a, b) => a - b));
     } finally {
       rmSync(ledger.path, { force: true });
