@@ -73,4 +73,21 @@ describe("the sentinel with a busy owner's ledger", () => {
       rmSync(scratch, { recursive: true, force: true });
     }
   }, 40_000);
+
+  it("without a ledger file, the registrations that came through its pipe are replayed the same way", async () => {
+    const kept = group();
+    const dropped = group();
+    const sentinel = new Sentinel(() => ({ cgroupDir: "", scratch: null, pipeGroups: [] }));
+    expect(sentinel.pid).toBeDefined();
+    for (let i = 0; i < 200; i++) sentinel.register(FAKE + i);
+    sentinel.register(kept);
+    sentinel.register(dropped);
+    for (let i = 0; i < 150; i++) sentinel.unregister(FAKE + i);
+    sentinel.unregister(dropped); // deferred and batched; stop() sends what is pending first
+    expect(isAlive(kept) && isAlive(dropped)).toBe(true); // positive control
+    sentinel.stop();
+    expect(await waitDead(kept, 15_000)).toBe(true);
+    expect(await waitDead(sentinel.pid as number, 15_000)).toBe(true);
+    expect(isAlive(dropped)).toBe(true);
+  }, 40_000);
 });
