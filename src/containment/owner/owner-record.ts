@@ -50,7 +50,6 @@ let world: PidWorld | null | undefined;
 
 function readWorld(): PidWorld | undefined {
   try {
-    if (readStat(process.pid) === undefined) return undefined;
     const self = Number.parseInt(readFileSync("/proc/self/stat", "latin1"), 10);
     if (self !== process.pid) return undefined;
     const boot = readFileSync("/proc/sys/kernel/random/boot_id", "latin1").trim();
